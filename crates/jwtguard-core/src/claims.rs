@@ -1,0 +1,337 @@
+//! The header and the registered claims (RFC 7519 §4.1), parsed strictly: a member of the wrong
+//! type is an error, never "absent", and a member name may appear only once.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::Algorithm;
+use crate::json::{CowStr, Name, Seen, Skip};
+
+/// The protected header of a verified token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Header {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+}
+
+impl Header {
+    /// The algorithm that verified the signature.
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+    /// The key id, if the token named one.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+    /// The `typ` header, if present.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header").field("alg", &self.alg).field("kid", &self.kid).field("typ", &self.typ).finish()
+    }
+}
+
+/// The header as read from the token before anything is trusted.
+pub(crate) struct RawHeader<'a> {
+    pub(crate) alg: Cow<'a, str>,
+    pub(crate) kid: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
+    pub(crate) crit: bool,
+}
+
+impl<'de> de::Deserialize<'de> for RawHeader<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawHeader<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut seen = Seen::default();
+                let (mut alg, mut kid, mut typ, mut crit) = (None, None, None, false);
+                while let Some(Name(name)) = map.next_key()? {
+                    seen.insert(&name)?;
+                    match &*name {
+                        "alg" => alg = Some(map.next_value_seed(CowStr)?),
+                        "kid" => kid = Some(map.next_value_seed(CowStr)?),
+                        "typ" => typ = Some(map.next_value_seed(CowStr)?),
+                        "crit" => {
+                            map.next_value_seed(Skip)?;
+                            crit = true;
+                        }
+                        _ => map.next_value_seed(Skip)?,
+                    }
+                }
+                let alg = alg.ok_or_else(|| de::Error::missing_field("alg"))?;
+                Ok(RawHeader { alg, kid, typ, crit })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl RawHeader<'_> {
+    pub(crate) fn into_header(self, alg: Algorithm) -> Header {
+        Header { alg, kid: self.kid.map(Cow::into_owned), typ: self.typ.map(Cow::into_owned) }
+    }
+}
+
+/// The `aud` claim: one audience or several.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// `"aud": "api"`.
+    One(String),
+    /// `"aud": ["api", "web"]`.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// Every audience named.
+    ///
+    /// ```
+    /// let aud = jwtguard_core::Audience::Many(vec!["a".into(), "b".into()]);
+    /// assert_eq!(aud.iter().collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Audience::One(a) => (Some(a.as_str()), &[][..]),
+            Audience::Many(v) => (None, v.as_slice()),
+        };
+        one.into_iter().chain(many.iter().map(String::as_str))
+    }
+
+    /// `true` when `aud` is among them.
+    pub fn contains(&self, aud: &str) -> bool {
+        self.iter().any(|a| a == aud)
+    }
+}
+
+impl fmt::Debug for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Audience([{} redacted])", self.iter().count())
+    }
+}
+
+/// A registered claim, for [`ValidatorBuilder::require`](crate::ValidatorBuilder::require).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Claim {
+    /// `iss`.
+    Iss,
+    /// `sub`.
+    Sub,
+    /// `aud`.
+    Aud,
+    /// `exp` (always required).
+    Exp,
+    /// `nbf`.
+    Nbf,
+    /// `iat`.
+    Iat,
+    /// `jti`.
+    Jti,
+}
+
+/// The registered claims of a verified token, plus its scopes (`scope` as a space-separated
+/// string, RFC 8693 §4.2, or `scp` as a string or an array, as Okta and Entra ID send it).
+///
+/// Times are whole seconds since the Unix epoch; a fractional `exp` is rounded down and a
+/// fractional `nbf`/`iat` up, so rounding never extends a token's life. `Debug` shows which
+/// claims are present, never their values.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct RegisteredClaims {
+    pub(crate) iss: Option<String>,
+    pub(crate) sub: Option<String>,
+    pub(crate) aud: Option<Audience>,
+    pub(crate) exp: Option<i64>,
+    pub(crate) nbf: Option<i64>,
+    pub(crate) iat: Option<i64>,
+    pub(crate) jti: Option<String>,
+    pub(crate) scopes: Vec<String>,
+}
+
+impl RegisteredClaims {
+    /// `iss`.
+    pub fn iss(&self) -> Option<&str> {
+        self.iss.as_deref()
+    }
+    /// `sub`.
+    pub fn sub(&self) -> Option<&str> {
+        self.sub.as_deref()
+    }
+    /// `aud`.
+    pub fn aud(&self) -> Option<&Audience> {
+        self.aud.as_ref()
+    }
+    /// `exp`, seconds since the epoch.
+    pub fn exp(&self) -> Option<i64> {
+        self.exp
+    }
+    /// `nbf`, seconds since the epoch.
+    pub fn nbf(&self) -> Option<i64> {
+        self.nbf
+    }
+    /// `iat`, seconds since the epoch.
+    pub fn iat(&self) -> Option<i64> {
+        self.iat
+    }
+    /// `jti`.
+    pub fn jti(&self) -> Option<&str> {
+        self.jti.as_deref()
+    }
+    /// The scopes from `scope` and `scp`.
+    pub fn scopes(&self) -> impl Iterator<Item = &str> {
+        self.scopes.iter().map(String::as_str)
+    }
+    /// `true` when the token grants `scope`.
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+    pub(crate) fn has(&self, claim: Claim) -> bool {
+        match claim {
+            Claim::Iss => self.iss.is_some(),
+            Claim::Sub => self.sub.is_some(),
+            Claim::Aud => self.aud.is_some(),
+            Claim::Exp => self.exp.is_some(),
+            Claim::Nbf => self.nbf.is_some(),
+            Claim::Iat => self.iat.is_some(),
+            Claim::Jti => self.jti.is_some(),
+        }
+    }
+}
+
+impl fmt::Debug for RegisteredClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let present: Vec<&str> = [
+            (self.iss.is_some(), "iss"),
+            (self.sub.is_some(), "sub"),
+            (self.aud.is_some(), "aud"),
+            (self.exp.is_some(), "exp"),
+            (self.nbf.is_some(), "nbf"),
+            (self.iat.is_some(), "iat"),
+            (self.jti.is_some(), "jti"),
+        ]
+        .into_iter()
+        .filter_map(|(p, n)| p.then_some(n))
+        .collect();
+        f.debug_struct("RegisteredClaims").field("present", &present).field("scopes", &self.scopes.len()).finish()
+    }
+}
+
+/// The latest NumericDate accepted: 9999-12-31T23:59:59Z. Anything larger is malformed.
+const MAX_DATE: i64 = 253_402_300_799;
+
+/// A NumericDate: a non-negative JSON number, rounded down (`up == false`) or up.
+struct Date {
+    up: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for Date {
+    type Value = i64;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Visitor<'_> for Date {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a NumericDate")
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        i64::try_from(v).ok().filter(|v| *v <= MAX_DATE).ok_or_else(|| E::custom("date out of range"))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        if (0..=MAX_DATE).contains(&v) { Ok(v) } else { Err(E::custom("date out of range")) }
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        if !(v.is_finite() && (0.0..=MAX_DATE as f64).contains(&v)) {
+            return Err(E::custom("date out of range"));
+        }
+        let r = if self.up { v.ceil() } else { v.floor() };
+        // In range by the check above, so the cast is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(r as i64)
+    }
+}
+
+/// One string or an array of strings.
+struct Strings;
+
+impl<'de> DeserializeSeed<'de> for Strings {
+    type Value = (Option<String>, Vec<String>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Strings {
+    type Value = (Option<String>, Vec<String>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or an array of strings")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((Some(v.to_owned()), Vec::new()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(s) = seq.next_element_seed(CowStr)? {
+            out.push(s.into_owned());
+        }
+        Ok((None, out))
+    }
+}
+
+impl<'de> de::Deserialize<'de> for RegisteredClaims {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RegisteredClaims;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JWT claims set object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut seen = Seen::default();
+                let mut c = RegisteredClaims::default();
+                let owned = |s: Cow<'_, str>| Some(s.into_owned());
+                while let Some(Name(name)) = map.next_key()? {
+                    seen.insert(&name)?;
+                    match &*name {
+                        "iss" => c.iss = owned(map.next_value_seed(CowStr)?),
+                        "sub" => c.sub = owned(map.next_value_seed(CowStr)?),
+                        "jti" => c.jti = owned(map.next_value_seed(CowStr)?),
+                        "aud" => {
+                            c.aud = Some(match map.next_value_seed(Strings)? {
+                                (Some(one), _) => Audience::One(one),
+                                (None, many) => Audience::Many(many),
+                            });
+                        }
+                        "exp" => c.exp = Some(map.next_value_seed(Date { up: false })?),
+                        "nbf" => c.nbf = Some(map.next_value_seed(Date { up: true })?),
+                        "iat" => c.iat = Some(map.next_value_seed(Date { up: true })?),
+                        "scope" | "scp" => {
+                            let (one, many) = map.next_value_seed(Strings)?;
+                            let split = one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned);
+                            for s in split.chain(many) {
+                                if !c.scopes.contains(&s) {
+                                    c.scopes.push(s);
+                                }
+                            }
+                        }
+                        _ => map.next_value_seed(Skip)?,
+                    }
+                }
+                Ok(c)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}

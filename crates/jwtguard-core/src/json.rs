@@ -1,0 +1,112 @@
+//! Strict JSON walking: member names are compared after unescaping, and a name seen twice in
+//! one object is an error at every depth (RFC 7515 §5.2 and RFC 7519 §7.2 allow a parser to
+//! reject duplicates; accepting them lets two parsers read two different tokens).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A member name, borrowed from the input when it holds no escapes.
+pub(crate) struct Name<'de>(pub(crate) Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Name<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(CowStr).map(Name)
+    }
+}
+
+/// Deserializes a string, borrowed when possible.
+pub(crate) struct CowStr;
+
+impl<'de> Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for CowStr {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(CowStr)
+    }
+}
+
+/// Remembers the member names of one object and fails on a repeat.
+#[derive(Default)]
+pub(crate) struct Seen<'de> {
+    names: Vec<Cow<'de, str>>,
+}
+
+impl<'de> Seen<'de> {
+    pub(crate) fn insert<E: de::Error>(&mut self, name: &Cow<'de, str>) -> Result<(), E> {
+        if self.names.iter().any(|n| n == name) {
+            return Err(E::custom("duplicate member name"));
+        }
+        self.names.push(name.clone());
+        Ok(())
+    }
+}
+
+/// Skips any JSON value while still rejecting duplicate names in nested objects.
+pub(crate) struct Skip;
+
+impl<'de> DeserializeSeed<'de> for Skip {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> Visitor<'de> for Skip {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = Seen::default();
+        while let Some(Name(name)) = map.next_key()? {
+            seen.insert(&name)?;
+            map.next_value_seed(Skip)?;
+        }
+        Ok(())
+    }
+}
+
+/// Checks a whole JSON text for duplicate member names (used where no typed walk happens).
+pub(crate) fn check_strict(json: &[u8]) -> bool {
+    let mut d = serde_json::Deserializer::from_slice(json);
+    Skip.deserialize(&mut d).is_ok() && d.end().is_ok()
+}

@@ -1,0 +1,64 @@
+//! The validator core of [jwtguard](https://docs.rs/jwtguard): keys, claims policy, errors, the
+//! RFC 6750 mapping and token sources. No web framework and no HTTP client in here; the
+//! `jwtguard-tower` and `jwtguard-actix` crates put it in front of a service.
+//!
+//! ```
+//! use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct MyClaims { sub: String }
+//!
+//! let validator = Validator::builder(Key::hmac(b"a secret of at least thirty-two bytes!")?, [Algorithm::HS256])
+//!     .issuer("https://login.example.com")   // Defaults to: not checked
+//!     .audience("orders-api")                 // Defaults to: tokens with `aud` rejected
+//!     .build()?;
+//!
+//! match validator.verify::<MyClaims>("eyJhbGciOiJub25lIn0.e30.") {
+//!     Ok(verified) => println!("hello {}", verified.claims().sub),
+//!     Err(err) => assert_eq!(err.kind(), ErrorKind::AlgorithmNotAllowed), // `none` never verifies
+//! }
+//! # Ok::<_, jwtguard_core::ConfigError>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | what it turns on |
+//! |---|---|
+//! | `aws-lc-rs` (default) | the aws-lc-rs crypto backend; wins when both are enabled |
+//! | `rust-crypto` | the pure-Rust RustCrypto backend |
+//!
+//! With neither backend the crate does not compile; with both, aws-lc-rs is used. The choice is
+//! made at compile time: there is no process-wide provider to install and nothing that can
+//! panic at the first verification.
+//!
+//! # Security considerations
+//!
+//! - **Algorithms.** The allow-list is required; `none` never verifies; a key's kind decides the
+//!   primitive, so a public key can never be used as an HMAC secret (key confusion).
+//! - **Clock skew.** `exp`, `nbf` and `iat` get 60 s of leeway by default; keep clocks in sync
+//!   with NTP rather than raising it.
+//! - **Key rotation.** Give keys a `kid`. A token naming an unknown `kid` fails with
+//!   [`ErrorKind::UnknownKey`]; remote key sets refetch on it.
+//! - **Proxies.** A proxy in front may strip or duplicate `Authorization`; two headers are an
+//!   `invalid_request`, never "the first one wins".
+//! - **Secrets.** Tokens, secrets and claim values never appear in errors or `Debug` output.
+
+pub mod algorithm;
+pub mod bearer;
+mod claims;
+mod crypto;
+pub mod dangerous;
+mod error;
+mod json;
+mod keys;
+pub mod source;
+mod validator;
+
+pub use algorithm::{Algorithm, KeyKind};
+pub use bearer::{BearerError, Challenge, Rejection};
+pub use claims::{Audience, Claim, Header, RegisteredClaims};
+pub use error::{ConfigError, Error, ErrorKind};
+pub use keys::{Key, KeySet, SkippedKey};
+pub use source::{RequestHead, TokenSource, TokenSources};
+pub use validator::{Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, Validator, ValidatorBuilder, Verified};

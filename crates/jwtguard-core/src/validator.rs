@@ -1,0 +1,534 @@
+//! The [`Validator`]: size bound, header, key, signature, claims policy, in that order.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
+
+use crate::claims::{Claim, Header, RawHeader, RegisteredClaims};
+use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
+
+/// The time source. Tests and the CLI's `--at` pin it; the default reads the system clock.
+pub trait Clock: Send + Sync + fmt::Debug + 'static {
+    /// Seconds since the Unix epoch.
+    fn now(&self) -> i64;
+}
+
+/// The system clock. The default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> i64 {
+        // A clock before 1970 reads as 0; i64 seconds last far beyond any token.
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or(0)
+    }
+}
+
+/// A clock stopped at one instant.
+///
+/// ```
+/// use jwtguard_core::{Clock, FixedClock};
+/// assert_eq!(FixedClock(1_700_000_000).now(), 1_700_000_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixedClock(pub i64);
+
+impl Clock for FixedClock {
+    fn now(&self) -> i64 {
+        self.0
+    }
+}
+
+/// A verified token: its header, its registered claims and the caller's typed claims.
+///
+/// `Debug` shows the header and which registered claims are present, never claim values.
+#[derive(Clone)]
+pub struct Verified<T> {
+    header: Header,
+    registered: RegisteredClaims,
+    claims: T,
+}
+
+impl<T> Verified<T> {
+    /// The typed claims.
+    pub fn claims(&self) -> &T {
+        &self.claims
+    }
+    /// The typed claims, by value.
+    pub fn into_claims(self) -> T {
+        self.claims
+    }
+    /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes).
+    pub fn registered(&self) -> &RegisteredClaims {
+        &self.registered
+    }
+    /// The header (`alg`, `kid`, `typ`).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
+impl<T> fmt::Debug for Verified<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verified")
+            .field("header", &self.header)
+            .field("registered", &self.registered)
+            .field("claims", &format_args!("[redacted]"))
+            .finish()
+    }
+}
+
+/// What a custom rule sees: the header, the registered claims and the raw claims JSON.
+#[derive(Debug)]
+pub struct TokenContext<'a> {
+    header: &'a Header,
+    registered: &'a RegisteredClaims,
+    payload: &'a [u8],
+}
+
+impl TokenContext<'_> {
+    /// The header.
+    pub fn header(&self) -> &Header {
+        self.header
+    }
+    /// The registered claims.
+    pub fn registered(&self) -> &RegisteredClaims {
+        self.registered
+    }
+    /// The claims set as JSON bytes, for rules about custom claims.
+    pub fn payload_json(&self) -> &[u8] {
+        self.payload
+    }
+}
+
+type Rule = Box<dyn Fn(&TokenContext<'_>) -> bool + Send + Sync>;
+
+/// A set of algorithms as a bit mask: membership is one AND on the hot path.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct AlgSet(u16);
+
+impl AlgSet {
+    fn contains(self, alg: Algorithm) -> bool {
+        self.0 & (1 << alg as u16) != 0
+    }
+    fn insert(&mut self, alg: Algorithm) {
+        self.0 |= 1 << alg as u16;
+    }
+    fn iter(self) -> impl Iterator<Item = Algorithm> {
+        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
+    }
+}
+
+struct Inner {
+    keys: KeySet,
+    algorithms: AlgSet,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    required: Vec<Claim>,
+    leeway: i64,
+    max_age: Option<i64>,
+    typ: Option<String>,
+    max_size: usize,
+    clock: Arc<dyn Clock>,
+    rules: Vec<Rule>,
+}
+
+/// Verifies tokens. Cheap to clone (one `Arc`), `Send + Sync`, and takes no lock.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
+///
+/// let validator = Validator::builder(Key::hmac([42u8; 32])?, [Algorithm::HS256])
+///     .issuer("https://login.example.com")
+///     .audience("orders-api")
+///     .build()?;
+/// let err = validator.verify::<serde_json::Value>("not-a-token").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Malformed);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Validator {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Validator")
+            .field("keys", &i.keys)
+            .field("algorithms", &i.algorithms.iter().collect::<Vec<_>>())
+            .field("issuers", &i.issuers)
+            .field("audiences", &i.audiences)
+            .field("required", &i.required)
+            .field("leeway", &i.leeway)
+            .field("max_age", &i.max_age)
+            .field("typ", &i.typ)
+            .field("max_size", &i.max_size)
+            .field("clock", &i.clock)
+            .field("rules", &i.rules.len())
+            .finish()
+    }
+}
+
+/// Configures a [`Validator`]. Made by [`Validator::builder`].
+#[must_use]
+pub struct ValidatorBuilder {
+    keys: KeySet,
+    algorithms: Vec<Algorithm>,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    required: Vec<Claim>,
+    leeway: Duration,
+    max_age: Option<Duration>,
+    typ: Option<String>,
+    max_size: usize,
+    clock: Arc<dyn Clock>,
+    rules: Vec<Rule>,
+}
+
+impl fmt::Debug for ValidatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidatorBuilder").field("keys", &self.keys).field("algorithms", &self.algorithms).finish_non_exhaustive()
+    }
+}
+
+/// The default bound on a token's length, before any decoding.
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+
+impl Validator {
+    /// Starts a validator from the two decisions nobody can make for you: which keys, and which
+    /// algorithms. The header's `alg` is only ever checked against this list.
+    pub fn builder(keys: impl Into<KeySet>, algorithms: impl IntoIterator<Item = Algorithm>) -> ValidatorBuilder {
+        ValidatorBuilder {
+            keys: keys.into(),
+            algorithms: algorithms.into_iter().collect(),
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            required: Vec::new(),
+            leeway: Duration::from_secs(60),
+            max_age: None,
+            typ: None,
+            max_size: DEFAULT_MAX_TOKEN_SIZE,
+            clock: Arc::new(SystemClock),
+            rules: Vec::new(),
+        }
+    }
+
+    /// Verifies `token` and deserializes its claims into `T`.
+    ///
+    /// The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
+    /// segments, header (`alg` in the allow-list, no unknown `crit`, `typ`), key by `kid` and
+    /// kind, signature, registered claims (`exp`, `nbf`, `iat`, max age, `iss`, `aud`, required
+    /// claims), custom rules, then `T`.
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) says which step failed.
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        let i = &*self.inner;
+        let jws = self.verify_jws(token)?;
+        let payload = jws.payload();
+        let registered: RegisteredClaims =
+            serde_json::from_slice(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
+        self.check_claims(&registered)?;
+        if !i.rules.is_empty() {
+            let ctx = TokenContext { header: &jws.header, registered: &registered, payload };
+            if !i.rules.iter().all(|rule| rule(&ctx)) {
+                return Err(Error::new(ErrorKind::Rejected));
+            }
+        }
+        let claims: T =
+            serde_json::from_slice(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
+        Ok(Verified { header: jws.header, registered, claims })
+    }
+
+    /// The algorithms this validator accepts.
+    pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
+        self.inner.algorithms.iter()
+    }
+
+    /// The time of its clock, seconds since the epoch.
+    pub fn now(&self) -> i64 {
+        self.inner.clock.now()
+    }
+
+    /// Size, syntax, header and signature; no claims policy.
+    pub(crate) fn verify_jws(&self, token: &str) -> Result<Jws, Error> {
+        let i = &*self.inner;
+        if token.len() > i.max_size {
+            return Err(Error::new(ErrorKind::TooLarge));
+        }
+        let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
+        let mut parts = token.split('.');
+        let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            return Err(malformed("not three dot-separated segments"));
+        };
+        // The payload is decoded only once the signature holds; its alphabet is checked now so
+        // that a broken token is reported as malformed whatever its signature.
+        if p64.len() % 4 == 1 || !p64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            return Err(malformed("payload is not base64url"));
+        }
+        let mut header_buf = [0u8; 512];
+        let mut header_heap = Vec::new();
+        let header_json = decode_b64(h64, &mut header_buf, &mut header_heap).ok_or(malformed("header is not base64url"))?;
+        let raw: RawHeader<'_> =
+            serde_json::from_slice(header_json).map_err(|_| malformed("header is not a strict JSON object"))?;
+        let alg = match Algorithm::from_name(&raw.alg) {
+            Some(alg) if i.algorithms.contains(alg) => alg,
+            _ => return Err(Error::new(ErrorKind::AlgorithmNotAllowed)),
+        };
+        if raw.crit {
+            return Err(Error::new(ErrorKind::UnsupportedCritical));
+        }
+        if let Some(want) = &i.typ {
+            if !raw.typ.as_deref().is_some_and(|t| typ_matches(t, want)) {
+                return Err(Error::new(ErrorKind::WrongType));
+            }
+        }
+        let mut sig_buf = [0u8; 1028];
+        let mut sig_heap = Vec::new();
+        // 1366 base64url characters hold 1024 bytes, an RSA-8192 signature: longer cannot verify.
+        let signature = if s64.len() > 1366 {
+            None
+        } else {
+            Some(decode_b64(s64, &mut sig_buf, &mut sig_heap).ok_or(malformed("signature is not base64url"))?)
+        };
+        let signing_input = &token.as_bytes()[..h64.len() + 1 + p64.len()];
+        {
+            let mut candidates = i.keys.candidates(raw.kid.as_deref(), alg).peekable();
+            if candidates.peek().is_none() {
+                return Err(Error::new(ErrorKind::UnknownKey));
+            }
+            let Some(signature) = signature else {
+                return Err(Error::detailed(ErrorKind::BadSignature, "signature longer than any key makes"));
+            };
+            if !candidates.any(|v| v.verify(signing_input, signature)) {
+                return Err(Error::new(ErrorKind::BadSignature));
+            }
+        }
+        let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| malformed("payload is not base64url"))?;
+        Ok(Jws { header: raw.into_header(alg), payload })
+    }
+
+    fn check_claims(&self, c: &RegisteredClaims) -> Result<(), Error> {
+        let i = &*self.inner;
+        let now = i.clock.now();
+        let leeway = i.leeway;
+        let Some(exp) = c.exp else {
+            return Err(Error::detailed(ErrorKind::MissingClaim, "exp"));
+        };
+        if now >= exp.saturating_add(leeway) {
+            return Err(Error::new(ErrorKind::Expired));
+        }
+        if let Some(nbf) = c.nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Err(Error::new(ErrorKind::NotYetValid));
+            }
+        }
+        if let Some(iat) = c.iat {
+            if iat > now.saturating_add(leeway) {
+                return Err(Error::new(ErrorKind::IssuedInFuture));
+            }
+        }
+        if let Some(max_age) = i.max_age {
+            let Some(iat) = c.iat else {
+                return Err(Error::detailed(ErrorKind::MissingClaim, "iat"));
+            };
+            if now.saturating_sub(iat) > max_age.saturating_add(leeway) {
+                return Err(Error::new(ErrorKind::TooOld));
+            }
+        }
+        if !i.issuers.is_empty() {
+            match &c.iss {
+                None => return Err(Error::detailed(ErrorKind::MissingClaim, "iss")),
+                Some(iss) if !i.issuers.iter().any(|want| want == iss) => return Err(Error::new(ErrorKind::WrongIssuer)),
+                Some(_) => {}
+            }
+        }
+        match (&c.aud, i.audiences.is_empty()) {
+            (None, true) => {}
+            (Some(_), true) => return Err(Error::detailed(ErrorKind::WrongAudience, "audience present but none configured")),
+            (None, false) => return Err(Error::detailed(ErrorKind::MissingClaim, "aud")),
+            (Some(aud), false) => {
+                if !i.audiences.iter().any(|want| aud.contains(want)) {
+                    return Err(Error::new(ErrorKind::WrongAudience));
+                }
+            }
+        }
+        if let Some(missing) = i.required.iter().find(|claim| !c.has(**claim)) {
+            let name = match missing {
+                Claim::Iss => "iss",
+                Claim::Sub => "sub",
+                Claim::Aud => "aud",
+                Claim::Exp => "exp",
+                Claim::Nbf => "nbf",
+                Claim::Iat => "iat",
+                Claim::Jti => "jti",
+            };
+            return Err(Error::detailed(ErrorKind::MissingClaim, name));
+        }
+        Ok(())
+    }
+}
+
+/// A JWS whose signature verified; the claims are not checked yet.
+pub(crate) struct Jws {
+    pub(crate) header: Header,
+    payload: Vec<u8>,
+}
+
+impl Jws {
+    pub(crate) fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+    pub(crate) fn into_parts(self) -> (Header, Vec<u8>) {
+        (self.header, self.payload)
+    }
+}
+
+/// RFC 7515 §4.1.9: compare case-insensitively; `application/` may be left out.
+fn typ_matches(got: &str, want: &str) -> bool {
+    let strip = |s: &str| -> String {
+        let lower = s.to_ascii_lowercase();
+        lower.strip_prefix("application/").map(str::to_owned).unwrap_or(lower)
+    };
+    strip(got) == strip(want)
+}
+
+/// Decodes base64url without padding into the stack buffer when it fits, else onto the heap.
+fn decode_b64<'b>(input: &str, stack: &'b mut [u8], heap: &'b mut Vec<u8>) -> Option<&'b [u8]> {
+    if input.len() / 4 * 3 + 3 <= stack.len() {
+        let n = URL_SAFE_NO_PAD.decode_slice(input, stack).ok()?;
+        stack.get(..n)
+    } else {
+        *heap = URL_SAFE_NO_PAD.decode(input).ok()?;
+        Some(heap.as_slice())
+    }
+}
+
+impl ValidatorBuilder {
+    /// Accepts tokens from this issuer; call again to accept several. Defaults to: `iss` not
+    /// checked.
+    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
+        self.issuers.push(iss.into());
+        self
+    }
+
+    /// Accepts tokens for this audience; call again to accept several (any one must match).
+    /// Defaults to: tokens that carry `aud` are rejected.
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.audiences.push(aud.into());
+        self
+    }
+
+    /// Requires a registered claim to be present. Defaults to: only `exp` is required.
+    pub fn require(mut self, claim: Claim) -> Self {
+        if !self.required.contains(&claim) {
+            self.required.push(claim);
+        }
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Defaults to 60 s.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Rejects tokens whose `iat` is older than this (and tokens without `iat`). Defaults to:
+    /// no maximum age.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// Requires this `typ` header, e.g. `at+jwt` for RFC 9068 access tokens (compared
+    /// case-insensitively, `application/` optional). Defaults to: `typ` not checked.
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// The largest token accepted, in bytes, checked before any decoding. Defaults to 8 KiB.
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The time source. Defaults to [`SystemClock`].
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Adds a custom rule, run after the registered claims passed; `false` rejects the token
+    /// with [`ErrorKind::Rejected`]. Defaults to: no custom rules.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, Key, Validator};
+    /// let validator = Validator::builder(Key::hmac([1u8; 32])?, [Algorithm::HS256])
+    ///     .rule(|ctx| ctx.registered().sub().is_some_and(|s| s.starts_with("user:")))
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn rule(mut self, rule: impl Fn(&TokenContext<'_>) -> bool + Send + Sync + 'static) -> Self {
+        self.rules.push(Box::new(rule));
+        self
+    }
+
+    /// Builds the validator.
+    ///
+    /// # Errors
+    /// [`ConfigError::NoAlgorithms`] for an empty allow-list, [`ConfigError::NoUsableKey`] for
+    /// an empty key set, [`ConfigError::KeyAlgorithmMismatch`] when no key can verify one of the
+    /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
+    /// a year or a zero size bound.
+    pub fn build(self) -> Result<Validator, ConfigError> {
+        let mut algorithms = AlgSet::default();
+        for alg in &self.algorithms {
+            algorithms.insert(*alg);
+        }
+        if algorithms == AlgSet::default() {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        if self.keys.is_empty() {
+            return Err(ConfigError::NoUsableKey);
+        }
+        // An allowed algorithm that no key can verify is a misconfiguration (often an HMAC
+        // algorithm next to RSA keys): refuse it rather than reject every such token later.
+        for alg in algorithms.iter() {
+            if !self.keys.keys().iter().any(|k| k.algorithms().any(|a| a == alg)) {
+                let kind = self.keys.keys().first().map(|k| k.kind()).unwrap_or(alg.key_kind());
+                return Err(ConfigError::KeyAlgorithmMismatch { kind, alg });
+            }
+        }
+        let year = 366 * 24 * 3600;
+        let secs = |d: Duration, what| {
+            if d.as_secs() > year { Err(ConfigError::InvalidSetting(what)) } else { Ok(d.as_secs() as i64) }
+        };
+        if self.max_size == 0 {
+            return Err(ConfigError::InvalidSetting("max_token_size must be positive"));
+        }
+        Ok(Validator {
+            inner: Arc::new(Inner {
+                keys: self.keys,
+                algorithms,
+                issuers: self.issuers,
+                audiences: self.audiences,
+                required: self.required,
+                leeway: secs(self.leeway, "leeway beyond a year")?,
+                max_age: self.max_age.map(|d| secs(d, "max_age beyond a year")).transpose()?,
+                typ: self.typ,
+                max_size: self.max_size,
+                clock: self.clock,
+                rules: self.rules,
+            }),
+        })
+    }
+}

@@ -1,0 +1,257 @@
+//! Shared test fixtures for jwtguard: fixture keys, a token minter, a fixed clock.
+//!
+//! Not published. The keys under `keys/` protect nothing and exist only for tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
+use aws_lc_rs::hmac;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+pub use jwtguard_core::{Algorithm, FixedClock, Key, KeySet, Validator};
+
+/// The instant the fixed clock shows: 2023-11-14T22:13:20Z.
+pub const NOW: i64 = 1_700_000_000;
+
+/// The fixture HMAC secret (32 bytes).
+pub const HMAC_SECRET: &[u8; 32] = b"jwtguard-test-secret-0123456789!";
+/// Another HMAC secret, for "wrong key" tests.
+pub const HMAC_SECRET_2: &[u8; 32] = b"jwtguard-test-secret-other-key!!";
+
+/// A clock stopped at [`NOW`].
+pub fn clock() -> FixedClock {
+    FixedClock(NOW)
+}
+
+/// The path of a fixture file under `keys/`.
+pub fn key_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("keys").join(name)
+}
+
+/// The bytes of a fixture file under `keys/`.
+pub fn read_key(name: &str) -> Vec<u8> {
+    std::fs::read(key_path(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// Which fixture key pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixture {
+    /// The main HMAC secret.
+    Hmac,
+    /// The second HMAC secret.
+    Hmac2,
+    /// `rsa.key.pem` (2048 bit).
+    Rsa,
+    /// `rsa2.key.pem`.
+    Rsa2,
+    /// `p256.key.pem`.
+    P256,
+    /// `p256b.key.pem`.
+    P256b,
+    /// `p384.key.pem`.
+    P384,
+    /// `p521.key.pem`.
+    P521,
+    /// `ed25519.key.pem`.
+    Ed25519,
+    /// `ed25519b.key.pem`.
+    Ed25519b,
+}
+
+impl Fixture {
+    /// Every fixture.
+    pub const ALL: [Fixture; 10] = [
+        Fixture::Hmac,
+        Fixture::Hmac2,
+        Fixture::Rsa,
+        Fixture::Rsa2,
+        Fixture::P256,
+        Fixture::P256b,
+        Fixture::P384,
+        Fixture::P521,
+        Fixture::Ed25519,
+        Fixture::Ed25519b,
+    ];
+
+    /// The main fixture for an algorithm.
+    pub fn for_alg(alg: Algorithm) -> Fixture {
+        match alg {
+            Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512 => Fixture::Hmac,
+            Algorithm::ES256 => Fixture::P256,
+            Algorithm::ES384 => Fixture::P384,
+            Algorithm::ES512 => Fixture::P521,
+            Algorithm::EdDSA => Fixture::Ed25519,
+            _ => Fixture::Rsa,
+        }
+    }
+
+    /// Another key of the same kind, for "wrong key" tests (P-384 and P-521 have none; they
+    /// get a key of another kind).
+    pub fn other(self) -> Fixture {
+        match self {
+            Fixture::Hmac => Fixture::Hmac2,
+            Fixture::Hmac2 => Fixture::Hmac,
+            Fixture::Rsa => Fixture::Rsa2,
+            Fixture::Rsa2 => Fixture::Rsa,
+            Fixture::P256 => Fixture::P256b,
+            Fixture::P256b => Fixture::P256,
+            Fixture::P384 => Fixture::P256,
+            Fixture::P521 => Fixture::P384,
+            Fixture::Ed25519 => Fixture::Ed25519b,
+            Fixture::Ed25519b => Fixture::Ed25519,
+        }
+    }
+
+    fn stem(self) -> &'static str {
+        match self {
+            Fixture::Hmac | Fixture::Hmac2 => "",
+            Fixture::Rsa => "rsa",
+            Fixture::Rsa2 => "rsa2",
+            Fixture::P256 => "p256",
+            Fixture::P256b => "p256b",
+            Fixture::P384 => "p384",
+            Fixture::P521 => "p521",
+            Fixture::Ed25519 => "ed25519",
+            Fixture::Ed25519b => "ed25519b",
+        }
+    }
+
+    /// The public-key PEM (SPKI), or `None` for HMAC.
+    pub fn public_pem(self) -> Option<Vec<u8>> {
+        match self {
+            Fixture::Hmac | Fixture::Hmac2 => None,
+            f => Some(read_key(&format!("{}.pub.pem", f.stem()))),
+        }
+    }
+
+    /// The private-key PEM (PKCS#8), or `None` for HMAC.
+    pub fn private_pem(self) -> Option<Vec<u8>> {
+        match self {
+            Fixture::Hmac | Fixture::Hmac2 => None,
+            f => Some(read_key(&format!("{}.key.pem", f.stem()))),
+        }
+    }
+
+    /// The verification key.
+    pub fn key(self) -> Key {
+        match self {
+            Fixture::Hmac => Key::hmac(HMAC_SECRET).unwrap(),
+            Fixture::Hmac2 => Key::hmac(HMAC_SECRET_2).unwrap(),
+            f => Key::from_pem(f.public_pem().unwrap()).unwrap(),
+        }
+    }
+}
+
+/// Signs tokens with a fixture key. Builds any header and payload, including broken ones.
+#[derive(Debug, Clone)]
+pub struct Minter {
+    alg: Algorithm,
+    fixture: Fixture,
+    kid: Option<String>,
+}
+
+impl Minter {
+    /// A minter for `alg` with its main fixture key.
+    pub fn new(alg: Algorithm) -> Self {
+        Minter { alg, fixture: Fixture::for_alg(alg), kid: None }
+    }
+
+    /// Signs with another fixture (which may not fit the algorithm: that is for the test to say).
+    pub fn fixture(mut self, fixture: Fixture) -> Self {
+        self.fixture = fixture;
+        self
+    }
+
+    /// Puts this `kid` in the header.
+    pub fn kid(mut self, kid: &str) -> Self {
+        self.kid = Some(kid.to_owned());
+        self
+    }
+
+    /// The header this minter writes.
+    pub fn header(&self) -> Value {
+        let mut h = json!({ "alg": self.alg.as_str(), "typ": "JWT" });
+        if let Some(kid) = &self.kid {
+            h["kid"] = json!(kid);
+        }
+        h
+    }
+
+    /// A signed token with these claims.
+    pub fn token(&self, claims: &Value) -> String {
+        self.raw(&self.header().to_string(), &claims.to_string())
+    }
+
+    /// A signed token with exactly this header and payload text.
+    pub fn raw(&self, header: &str, payload: &str) -> String {
+        let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
+        let sig = sign(self.alg, self.fixture, input.as_bytes());
+        format!("{input}.{}", b64(&sig))
+    }
+}
+
+/// base64url without padding.
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Claims valid at [`NOW`]: `sub`, `iat` = NOW, `exp` = NOW + 10 min.
+pub fn claims() -> Value {
+    json!({ "sub": "alice", "iat": NOW, "exp": NOW + 600 })
+}
+
+/// A validator for `alg` with its main fixture key and the fixed clock.
+pub fn validator(alg: Algorithm) -> Validator {
+    Validator::builder(Fixture::for_alg(alg).key(), [alg]).clock(clock()).build().unwrap()
+}
+
+fn der(pem_bytes: &[u8]) -> Vec<u8> {
+    pem::parse(pem_bytes).unwrap().into_contents()
+}
+
+/// Signs `input` with `alg` and the fixture's private key (or secret).
+pub fn sign(alg: Algorithm, fixture: Fixture, input: &[u8]) -> Vec<u8> {
+    let rng = SystemRandom::new();
+    match fixture {
+        Fixture::Hmac | Fixture::Hmac2 => {
+            let secret: &[u8] = if fixture == Fixture::Hmac { HMAC_SECRET } else { HMAC_SECRET_2 };
+            let h = match alg {
+                Algorithm::HS384 => hmac::HMAC_SHA384,
+                Algorithm::HS512 => hmac::HMAC_SHA512,
+                _ => hmac::HMAC_SHA256,
+            };
+            hmac::sign(&hmac::Key::new(h, secret), input).as_ref().to_vec()
+        }
+        Fixture::Rsa | Fixture::Rsa2 => {
+            let pair = RsaKeyPair::from_pkcs8(&der(&fixture.private_pem().unwrap())).unwrap();
+            let enc: &'static dyn sig::RsaEncoding = match alg {
+                Algorithm::RS384 => &sig::RSA_PKCS1_SHA384,
+                Algorithm::RS512 => &sig::RSA_PKCS1_SHA512,
+                Algorithm::PS256 => &sig::RSA_PSS_SHA256,
+                Algorithm::PS384 => &sig::RSA_PSS_SHA384,
+                Algorithm::PS512 => &sig::RSA_PSS_SHA512,
+                _ => &sig::RSA_PKCS1_SHA256,
+            };
+            let mut out = vec![0; pair.public_modulus_len()];
+            pair.sign(enc, &rng, input, &mut out).unwrap();
+            out
+        }
+        Fixture::P256 | Fixture::P256b | Fixture::P384 | Fixture::P521 => {
+            let alg_sig = match fixture {
+                Fixture::P384 => &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+                Fixture::P521 => &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+                _ => &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+            };
+            let pair = EcdsaKeyPair::from_pkcs8(alg_sig, &der(&fixture.private_pem().unwrap())).unwrap();
+            pair.sign(&rng, input).unwrap().as_ref().to_vec()
+        }
+        Fixture::Ed25519 | Fixture::Ed25519b => {
+            let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der(&fixture.private_pem().unwrap())).unwrap();
+            pair.sign(input).as_ref().to_vec()
+        }
+    }
+}
