@@ -1,1 +1,27 @@
+//! # jwtguard
+//!
+//! JWT authentication for Rust web services: one validator core with safe defaults, and (as they
+//! land) integrations for tower/axum and actix-web, remote JWKS/OIDC key sets, token issuance
+//! with refresh-token rotation, shared revocation and encrypted tokens.
+//!
+//! ```
+//! use jwtguard::{Algorithm, Key, Validator};
+//!
+//! let validator = Validator::builder(Key::hmac(b"a secret of at least thirty-two bytes!")?, [Algorithm::HS256])
+//!     .issuer("https://login.example.com")
+//!     .audience("orders-api")
+//!     .build()?;
+//! assert!(validator.verify::<serde_json::Value>("not.a.token").is_err());
+//! # Ok::<_, jwtguard::ConfigError>(())
+//! ```
+//!
+//! # Features
+//!
+//! | feature | what it turns on |
+//! |---|---|
+//! | `aws-lc-rs` (default) | the aws-lc-rs crypto backend; wins when both backends are enabled |
+//! | `rust-crypto` | the pure-Rust RustCrypto backend |
+//!
+//! See [`jwtguard_core`] for the security considerations.
 
+pub use jwtguard_core::*;

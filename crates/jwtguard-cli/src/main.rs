@@ -1,1 +1,199 @@
-fn main(){}
+//! `jwtguard`: decode and verify JWTs from the command line.
+//!
+//! ```text
+//! jwtguard decode [TOKEN|-]
+//! jwtguard verify --alg ALG[,ALG..] (--jwks FILE | --key FILE.pem | --secret-file FILE)
+//!                 [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME] [TOKEN|-]
+//! ```
+//!
+//! Exit status: 0 when the token verified (or decoded), 1 when it was rejected, 2 for a usage,
+//! key or input error.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use jwtguard_core::{Algorithm, FixedClock, Key, KeySet, Validator, dangerous};
+use serde_json::{Map, Value, json};
+
+/// The most read from standard input.
+const MAX_INPUT: u64 = 1024 * 1024;
+
+#[derive(Parser)]
+#[command(name = "jwtguard", version, about = "Decode and verify JSON Web Tokens")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a token's header and claims WITHOUT verifying anything.
+    Decode {
+        /// The token, or `-` (or nothing) to read it from standard input.
+        token: Option<String>,
+    },
+    /// Verify a token's signature and claims; print them as JSON when it passes.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("keys").required(true).args(["jwks", "key", "secret_file"])))]
+struct VerifyArgs {
+    /// Allowed algorithms, comma-separated (e.g. RS256,ES256).
+    #[arg(long, value_delimiter = ',', required = true)]
+    alg: Vec<String>,
+    /// A JWKS document (RFC 7517) file.
+    #[arg(long)]
+    jwks: Option<PathBuf>,
+    /// A public key or certificate PEM file.
+    #[arg(long)]
+    key: Option<PathBuf>,
+    /// A file holding the HMAC secret (trailing newlines are ignored).
+    #[arg(long)]
+    secret_file: Option<PathBuf>,
+    /// Accepted issuer; repeat for several.
+    #[arg(long)]
+    iss: Vec<String>,
+    /// Accepted audience; repeat for several.
+    #[arg(long)]
+    aud: Vec<String>,
+    /// Clock skew tolerated, in seconds.
+    #[arg(long, default_value_t = 60)]
+    leeway: u64,
+    /// Required `typ` header (e.g. at+jwt).
+    #[arg(long)]
+    typ: Option<String>,
+    /// Verify as of this Unix time instead of now.
+    #[arg(long)]
+    at: Option<i64>,
+    /// The token, or `-` (or nothing) to read it from standard input.
+    token: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Decode { token } => {
+            let token = read_token(token)?;
+            let decoded = dangerous::decode_unverified(&token).map_err(|e| format!("{}: {e}", e.kind().as_str()))?;
+            eprintln!("warning: nothing was verified: not the signature, not the expiry, not the issuer");
+            let out = json!({
+                "header": decoded.header,
+                "claims": decoded.claims,
+                "times": times(&decoded.claims),
+            });
+            println!("{}", pretty(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => verify(args),
+    }
+}
+
+fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
+    let algorithms = args
+        .alg
+        .iter()
+        .map(|a| a.trim().parse::<Algorithm>().map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let keys: KeySet = if let Some(path) = &args.jwks {
+        KeySet::from_jwks_file(path).map_err(|e| e.to_string())?
+    } else if let Some(path) = &args.key {
+        Key::from_pem_file(path).map_err(|e| e.to_string())?.into()
+    } else if let Some(path) = &args.secret_file {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
+        Key::hmac(&bytes[..end]).map_err(|e| e.to_string())?.into()
+    } else {
+        return Err("one of --jwks, --key or --secret-file is needed".into());
+    };
+    let mut builder = Validator::builder(keys, algorithms).leeway(Duration::from_secs(args.leeway));
+    for iss in args.iss {
+        builder = builder.issuer(iss);
+    }
+    for aud in args.aud {
+        builder = builder.audience(aud);
+    }
+    if let Some(typ) = args.typ {
+        builder = builder.typ(typ);
+    }
+    if let Some(at) = args.at {
+        builder = builder.clock(FixedClock(at));
+    }
+    let validator = builder.build().map_err(|e| e.to_string())?;
+    let token = read_token(args.token)?;
+    match validator.verify::<Value>(&token) {
+        Ok(verified) => {
+            let h = verified.header();
+            let out = json!({
+                "header": { "alg": h.alg().as_str(), "kid": h.kid(), "typ": h.typ() },
+                "claims": verified.claims(),
+                "times": times(verified.claims()),
+            });
+            println!("{}", pretty(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(err) => {
+            eprintln!("error: {}: {err}", err.kind().as_str());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn read_token(arg: Option<String>) -> Result<String, String> {
+    let text = match arg.as_deref() {
+        Some("-") | None => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(MAX_INPUT + 1)
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            if buf.len() as u64 > MAX_INPUT {
+                return Err("input larger than 1 MiB".into());
+            }
+            String::from_utf8(buf).map_err(|_| "the token is not UTF-8".to_owned())?
+        }
+        Some(t) => t.to_owned(),
+    };
+    let token = text.trim();
+    if token.is_empty() {
+        return Err("no token given".into());
+    }
+    Ok(token.to_owned())
+}
+
+/// `exp`, `nbf` and `iat` as RFC 3339, for reading next to the numbers.
+fn times(claims: &Value) -> Value {
+    let mut out = Map::new();
+    for name in ["iat", "nbf", "exp"] {
+        let Some(n) = claims.get(name).and_then(Value::as_f64) else { continue };
+        if !n.is_finite() {
+            continue;
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        let secs = n.floor() as i64;
+        let text = time::OffsetDateTime::from_unix_timestamp(secs)
+            .ok()
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        if let Some(text) = text {
+            out.insert(name.to_owned(), Value::String(text));
+        }
+    }
+    Value::Object(out)
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
+}

@@ -163,12 +163,12 @@ impl Challenge {
                     v.push_str(bearer.description());
                     v.push('"');
                 }
-                if bearer == BearerError::InsufficientScope {
-                    if let Some(scope) = scope.filter(|s| validate_scope(s).is_ok()) {
-                        v.push_str(", scope=\"");
-                        v.push_str(scope);
-                        v.push('"');
-                    }
+                if bearer == BearerError::InsufficientScope
+                    && let Some(scope) = scope.filter(|s| validate_scope(s).is_ok())
+                {
+                    v.push_str(", scope=\"");
+                    v.push_str(scope);
+                    v.push('"');
                 }
                 Some(v)
             }

@@ -58,7 +58,7 @@ impl<'de> de::Deserialize<'de> for RawHeader<'de> {
                 let mut seen = Seen::default();
                 let (mut alg, mut kid, mut typ, mut crit) = (None, None, None, false);
                 while let Some(Name(name)) = map.next_key()? {
-                    seen.insert(&name)?;
+                    seen.insert(name.clone())?;
                     match &*name {
                         "alg" => alg = Some(map.next_value_seed(CowStr)?),
                         "kid" => kid = Some(map.next_value_seed(CowStr)?),
@@ -303,7 +303,7 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
                 let mut c = RegisteredClaims::default();
                 let owned = |s: Cow<'_, str>| Some(s.into_owned());
                 while let Some(Name(name)) = map.next_key()? {
-                    seen.insert(&name)?;
+                    seen.insert(name.clone())?;
                     match &*name {
                         "iss" => c.iss = owned(map.next_value_seed(CowStr)?),
                         "sub" => c.sub = owned(map.next_value_seed(CowStr)?),
@@ -319,7 +319,8 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
                         "iat" => c.iat = Some(map.next_value_seed(Date { up: true })?),
                         "scope" | "scp" => {
                             let (one, many) = map.next_value_seed(Strings)?;
-                            let split = one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned);
+                            let split =
+                                one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned);
                             for s in split.chain(many) {
                                 if !c.scopes.contains(&s) {
                                     c.scopes.push(s);

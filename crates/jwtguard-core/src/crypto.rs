@@ -18,9 +18,15 @@ compile_error!("jwtguard-core needs a crypto backend: enable the `aws-lc-rs` (de
 pub(crate) enum Material {
     Hmac(Zeroizing<Vec<u8>>),
     /// Big-endian modulus and exponent, leading zeros allowed.
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// An uncompressed SEC1 point (`04 || x || y`).
-    Ec { kind: KeyKind, point: Vec<u8> },
+    Ec {
+        kind: KeyKind,
+        point: Vec<u8>,
+    },
     Ed25519(Vec<u8>),
 }
 
@@ -112,7 +118,7 @@ mod aws {
     use crate::{Algorithm, ConfigError};
 
     pub(super) enum Inner {
-        Hmac(hmac::Key),
+        Hmac(Box<hmac::Key>),
         Public(sig::ParsedPublicKey),
     }
 
@@ -130,7 +136,7 @@ mod aws {
                         Algorithm::HS384 => hmac::HMAC_SHA384,
                         _ => hmac::HMAC_SHA512,
                     };
-                    Ok(Inner::Hmac(hmac::Key::new(h, secret)))
+                    Ok(Inner::Hmac(Box::new(hmac::Key::new(h, secret))))
                 }
                 (_, Material::Rsa { n, e }) => {
                     let der = pkcs1_der(n, e)?;

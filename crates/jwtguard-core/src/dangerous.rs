@@ -49,7 +49,10 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, Error> {
         }
         serde_json::from_slice(&bytes).map_err(|_| malformed(what))
     };
-    Ok(Unverified { header: json(h, "header is not strict base64url JSON")?, claims: json(p, "claims are not strict base64url JSON")? })
+    Ok(Unverified {
+        header: json(h, "header is not strict base64url JSON")?,
+        claims: json(p, "claims are not strict base64url JSON")?,
+    })
 }
 
 /// Checks size, header, key and signature with `validator`, and returns the payload bytes,

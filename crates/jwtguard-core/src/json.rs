@@ -49,11 +49,11 @@ pub(crate) struct Seen<'de> {
 }
 
 impl<'de> Seen<'de> {
-    pub(crate) fn insert<E: de::Error>(&mut self, name: &Cow<'de, str>) -> Result<(), E> {
-        if self.names.iter().any(|n| n == name) {
+    pub(crate) fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
+        if self.names.contains(&name) {
             return Err(E::custom("duplicate member name"));
         }
-        self.names.push(name.clone());
+        self.names.push(name);
         Ok(())
     }
 }
@@ -98,7 +98,7 @@ impl<'de> Visitor<'de> for Skip {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut seen = Seen::default();
         while let Some(Name(name)) = map.next_key()? {
-            seen.insert(&name)?;
+            seen.insert(name)?;
             map.next_value_seed(Skip)?;
         }
         Ok(())

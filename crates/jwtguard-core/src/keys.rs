@@ -117,7 +117,8 @@ impl Key {
     /// # Errors
     /// A [`ConfigError`] that says what is wrong with the JWK.
     pub fn from_jwk(json: &str) -> Result<Key, ConfigError> {
-        let raw: RawJwk = serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object of strings"))?;
+        let raw: RawJwk =
+            serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object of strings"))?;
         raw.into_key()
     }
 
@@ -173,10 +174,7 @@ const OID_ED25519: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::ne
 fn spki_material(der_bytes: &[u8]) -> Result<Material, ConfigError> {
     let spki = spki::SubjectPublicKeyInfoRef::from_der(der_bytes)
         .map_err(|_| ConfigError::InvalidKey("SubjectPublicKeyInfo"))?;
-    let key = spki
-        .subject_public_key
-        .as_bytes()
-        .ok_or(ConfigError::InvalidKey("public key bit string"))?;
+    let key = spki.subject_public_key.as_bytes().ok_or(ConfigError::InvalidKey("public key bit string"))?;
     match spki.algorithm.oid {
         OID_RSA => pkcs1_material(key),
         OID_EC => {
@@ -224,19 +222,20 @@ fn b64(field: Option<&str>, what: &'static str) -> Result<Vec<u8>, ConfigError> 
 
 impl RawJwk {
     fn into_key(self) -> Result<Key, ConfigError> {
-        if let Some(u) = &self.use_ {
-            if u != "sig" {
-                return Err(ConfigError::KeyNotForVerification("`use` is not `sig`"));
-            }
+        if let Some(u) = &self.use_
+            && u != "sig"
+        {
+            return Err(ConfigError::KeyNotForVerification("`use` is not `sig`"));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == "verify") {
-                return Err(ConfigError::KeyNotForVerification("`key_ops` lacks `verify`"));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.iter().any(|o| o == "verify")
+        {
+            return Err(ConfigError::KeyNotForVerification("`key_ops` lacks `verify`"));
         }
         let only = match &self.alg {
             Some(a) => Some(
-                Algorithm::from_name(a).ok_or(ConfigError::KeyNotForVerification("`alg` is not a supported signature algorithm"))?,
+                Algorithm::from_name(a)
+                    .ok_or(ConfigError::KeyNotForVerification("`alg` is not a supported signature algorithm"))?,
             ),
             None => None,
         };
@@ -245,7 +244,9 @@ impl RawJwk {
                 let k = b64(self.k.as_deref().map(String::as_str), "JWK `k`")?;
                 Material::Hmac(Zeroizing::new(k))
             }
-            Some("RSA") => Material::Rsa { n: b64(self.n.as_deref(), "JWK `n`")?, e: b64(self.e.as_deref(), "JWK `e`")? },
+            Some("RSA") => {
+                Material::Rsa { n: b64(self.n.as_deref(), "JWK `n`")?, e: b64(self.e.as_deref(), "JWK `e`")? }
+            }
             Some("EC") => {
                 let kind = match self.crv.as_deref() {
                     Some("P-256") => KeyKind::EcP256,
@@ -349,7 +350,8 @@ impl KeySet {
         struct Doc {
             keys: Vec<serde_json::Value>,
         }
-        let doc: Doc = serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("not a JSON object with a `keys` array"))?;
+        let doc: Doc = serde_json::from_str(json)
+            .map_err(|_| ConfigError::InvalidJwks("not a JSON object with a `keys` array"))?;
         let mut set = KeySet::new();
         for value in doc.keys {
             let kid = value.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
@@ -398,7 +400,11 @@ impl KeySet {
     }
 
     /// The verifiers that may check a token with this `kid` and `alg`.
-    pub(crate) fn candidates<'a>(&'a self, kid: Option<&'a str>, alg: Algorithm) -> impl Iterator<Item = &'a Verifier> + 'a {
+    pub(crate) fn candidates<'a>(
+        &'a self,
+        kid: Option<&'a str>,
+        alg: Algorithm,
+    ) -> impl Iterator<Item = &'a Verifier> + 'a {
         self.keys
             .iter()
             .filter(move |k| match kid {

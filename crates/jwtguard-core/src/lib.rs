@@ -61,4 +61,6 @@ pub use claims::{Audience, Claim, Header, RegisteredClaims};
 pub use error::{ConfigError, Error, ErrorKind};
 pub use keys::{Key, KeySet, SkippedKey};
 pub use source::{RequestHead, TokenSource, TokenSources};
-pub use validator::{Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, Validator, ValidatorBuilder, Verified};
+pub use validator::{
+    Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, Validator, ValidatorBuilder, Verified,
+};

@@ -195,7 +195,10 @@ pub struct ValidatorBuilder {
 
 impl fmt::Debug for ValidatorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ValidatorBuilder").field("keys", &self.keys).field("algorithms", &self.algorithms).finish_non_exhaustive()
+        f.debug_struct("ValidatorBuilder")
+            .field("keys", &self.keys)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
     }
 }
 
@@ -234,8 +237,8 @@ impl Validator {
         let i = &*self.inner;
         let jws = self.verify_jws(token)?;
         let payload = jws.payload();
-        let registered: RegisteredClaims =
-            serde_json::from_slice(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
+        let registered: RegisteredClaims = serde_json::from_slice(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
         self.check_claims(&registered)?;
         if !i.rules.is_empty() {
             let ctx = TokenContext { header: &jws.header, registered: &registered, payload };
@@ -243,8 +246,8 @@ impl Validator {
                 return Err(Error::new(ErrorKind::Rejected));
             }
         }
-        let claims: T =
-            serde_json::from_slice(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
+        let claims: T = serde_json::from_slice(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
         Ok(Verified { header: jws.header, registered, claims })
     }
 
@@ -276,7 +279,8 @@ impl Validator {
         }
         let mut header_buf = [0u8; 512];
         let mut header_heap = Vec::new();
-        let header_json = decode_b64(h64, &mut header_buf, &mut header_heap).ok_or(malformed("header is not base64url"))?;
+        let header_json =
+            decode_b64(h64, &mut header_buf, &mut header_heap).ok_or(malformed("header is not base64url"))?;
         let raw: RawHeader<'_> =
             serde_json::from_slice(header_json).map_err(|_| malformed("header is not a strict JSON object"))?;
         let alg = match Algorithm::from_name(&raw.alg) {
@@ -286,10 +290,10 @@ impl Validator {
         if raw.crit {
             return Err(Error::new(ErrorKind::UnsupportedCritical));
         }
-        if let Some(want) = &i.typ {
-            if !raw.typ.as_deref().is_some_and(|t| typ_matches(t, want)) {
-                return Err(Error::new(ErrorKind::WrongType));
-            }
+        if let Some(want) = &i.typ
+            && !raw.typ.as_deref().is_some_and(|t| typ_matches(t, want))
+        {
+            return Err(Error::new(ErrorKind::WrongType));
         }
         let mut sig_buf = [0u8; 1028];
         let mut sig_heap = Vec::new();
@@ -326,15 +330,15 @@ impl Validator {
         if now >= exp.saturating_add(leeway) {
             return Err(Error::new(ErrorKind::Expired));
         }
-        if let Some(nbf) = c.nbf {
-            if now.saturating_add(leeway) < nbf {
-                return Err(Error::new(ErrorKind::NotYetValid));
-            }
+        if let Some(nbf) = c.nbf
+            && now.saturating_add(leeway) < nbf
+        {
+            return Err(Error::new(ErrorKind::NotYetValid));
         }
-        if let Some(iat) = c.iat {
-            if iat > now.saturating_add(leeway) {
-                return Err(Error::new(ErrorKind::IssuedInFuture));
-            }
+        if let Some(iat) = c.iat
+            && iat > now.saturating_add(leeway)
+        {
+            return Err(Error::new(ErrorKind::IssuedInFuture));
         }
         if let Some(max_age) = i.max_age {
             let Some(iat) = c.iat else {
@@ -347,13 +351,17 @@ impl Validator {
         if !i.issuers.is_empty() {
             match &c.iss {
                 None => return Err(Error::detailed(ErrorKind::MissingClaim, "iss")),
-                Some(iss) if !i.issuers.iter().any(|want| want == iss) => return Err(Error::new(ErrorKind::WrongIssuer)),
+                Some(iss) if !i.issuers.iter().any(|want| want == iss) => {
+                    return Err(Error::new(ErrorKind::WrongIssuer));
+                }
                 Some(_) => {}
             }
         }
         match (&c.aud, i.audiences.is_empty()) {
             (None, true) => {}
-            (Some(_), true) => return Err(Error::detailed(ErrorKind::WrongAudience, "audience present but none configured")),
+            (Some(_), true) => {
+                return Err(Error::detailed(ErrorKind::WrongAudience, "audience present but none configured"));
+            }
             (None, false) => return Err(Error::detailed(ErrorKind::MissingClaim, "aud")),
             (Some(aud), false) => {
                 if !i.audiences.iter().any(|want| aud.contains(want)) {

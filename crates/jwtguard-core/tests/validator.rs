@@ -1,4 +1,5 @@
 //! The validator against hostile and edge-case tokens. Every test asserts the exact kind.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::time::Duration;
 
@@ -59,7 +60,8 @@ fn a_key_of_another_family_can_never_verify() {
             // Per request: a kid that names a key of the wrong family finds no key, even when
             // the token was signed by that very key's private half or secret.
             let wrong_alg = wrong.key().algorithms().next().unwrap();
-            let keys = KeySet::new().with(wrong.key().with_kid("wrong")).with(Fixture::for_alg(alg).key().with_kid("right"));
+            let keys =
+                KeySet::new().with(wrong.key().with_kid("wrong")).with(Fixture::for_alg(alg).key().with_kid("right"));
             let v = Validator::builder(keys, [alg, wrong_alg]).clock(clock()).build().unwrap();
             let header = json!({"alg": alg.as_str(), "kid": "wrong"}).to_string();
             let payload = claims().to_string();
@@ -286,7 +288,11 @@ fn exp_is_required_and_checked_with_leeway() {
     // Default leeway 60 s: expired 59 s ago still passes, 60 s ago does not.
     assert!(v.verify::<Value>(&with_claims(json!({"exp": NOW - 59}))).is_ok());
     assert_eq!(kind(&v, &with_claims(json!({"exp": NOW - 60}))), ErrorKind::Expired);
-    let strict = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).leeway(Duration::ZERO).clock(clock()).build().unwrap();
+    let strict = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+        .leeway(Duration::ZERO)
+        .clock(clock())
+        .build()
+        .unwrap();
     assert_eq!(kind(&strict, &with_claims(json!({"exp": NOW}))), ErrorKind::Expired);
     assert!(strict.verify::<Value>(&with_claims(json!({"exp": NOW + 1}))).is_ok());
 }
@@ -367,9 +373,14 @@ fn oversize_tokens_are_rejected_before_decoding() {
     let big = with_claims(json!({"exp": NOW + 600, "pad": "x".repeat(9000)}));
     assert_eq!(kind(&v, &big), ErrorKind::TooLarge);
     assert_eq!(kind(&v, &"!".repeat(8193)), ErrorKind::TooLarge);
-    let roomy = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).max_token_size(64 * 1024).clock(clock()).build().unwrap();
+    let roomy = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+        .max_token_size(64 * 1024)
+        .clock(clock())
+        .build()
+        .unwrap();
     assert!(roomy.verify::<Value>(&big).is_ok());
-    let tiny = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).max_token_size(16).clock(clock()).build().unwrap();
+    let tiny =
+        Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).max_token_size(16).clock(clock()).build().unwrap();
     assert_eq!(kind(&tiny, &with_claims(claims())), ErrorKind::TooLarge);
 }
 
@@ -378,7 +389,11 @@ fn unknown_crit_is_rejected() {
     let v = hs256();
     let m = Minter::new(Algorithm::HS256);
     let c = claims().to_string();
-    for h in [r#"{"alg":"HS256","crit":["exp"],"exp":1}"#, r#"{"alg":"HS256","crit":[]}"#, r#"{"alg":"HS256","crit":["b64"],"b64":false}"#] {
+    for h in [
+        r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
+        r#"{"alg":"HS256","crit":[]}"#,
+        r#"{"alg":"HS256","crit":["b64"],"b64":false}"#,
+    ] {
         assert_eq!(kind(&v, &m.raw(h, &c)), ErrorKind::UnsupportedCritical, "{h}");
     }
 }
@@ -388,7 +403,15 @@ fn header_member_types_are_strict() {
     let v = hs256();
     let m = Minter::new(Algorithm::HS256);
     let c = claims().to_string();
-    for h in [r#"{"alg":["HS256"]}"#, r#"{"alg":"HS256","kid":1}"#, r#"{"alg":"HS256","typ":null}"#, r#"{}"#, r#"[]"#, r#""HS256""#, "{\"alg\":\"HS256\"} x"] {
+    for h in [
+        r#"{"alg":["HS256"]}"#,
+        r#"{"alg":"HS256","kid":1}"#,
+        r#"{"alg":"HS256","typ":null}"#,
+        r#"{}"#,
+        r#"[]"#,
+        r#""HS256""#,
+        "{\"alg\":\"HS256\"} x",
+    ] {
         assert_eq!(kind(&v, &m.raw(h, &c)), ErrorKind::Malformed, "{h}");
     }
     assert_eq!(kind(&v, &m.raw(r#"{"alg":"HS257"}"#, &c)), ErrorKind::AlgorithmNotAllowed);
@@ -432,7 +455,8 @@ fn custom_rule_and_typed_claims() {
     let ok = v.verify::<Mine>(&with_claims(json!({"exp": exp, "sub": "alice", "tenant": 7}))).unwrap();
     assert_eq!(ok.claims().tenant, 7);
     assert_eq!(kind(&v, &with_claims(json!({"exp": exp, "sub": "mallory"}))), ErrorKind::Rejected);
-    let wrong_type = v.verify::<Mine>(&with_claims(json!({"exp": exp, "sub": "alice", "tenant": "seven"}))).unwrap_err();
+    let wrong_type =
+        v.verify::<Mine>(&with_claims(json!({"exp": exp, "sub": "alice", "tenant": "seven"}))).unwrap_err();
     assert_eq!(wrong_type.kind(), ErrorKind::Malformed);
 }
 
@@ -517,7 +541,11 @@ fn pem_formats() {
     assert_eq!(Key::from_pem(read_key("p521.pub.pem")).unwrap().kind(), KeyKind::EcP521);
     assert_eq!(Key::from_pem(read_key("ed25519.pub.pem")).unwrap().kind(), KeyKind::Ed25519);
     // Tokens verify through each form.
-    for (file, alg) in [("rsa.pkcs1.pub.pem", Algorithm::PS512), ("rsa.cert.pem", Algorithm::RS384), ("p256.cert.pem", Algorithm::ES256)] {
+    for (file, alg) in [
+        ("rsa.pkcs1.pub.pem", Algorithm::PS512),
+        ("rsa.cert.pem", Algorithm::RS384),
+        ("p256.cert.pem", Algorithm::ES256),
+    ] {
         let v = Validator::builder(Key::from_pem(read_key(file)).unwrap(), [alg]).clock(clock()).build().unwrap();
         assert!(v.verify::<Value>(&Minter::new(alg).token(&claims())).is_ok(), "{file}");
     }
@@ -546,11 +574,63 @@ fn secrets_and_claims_never_show_in_debug_or_errors() {
     let v = Validator::builder(key, [Algorithm::HS256]).clock(clock()).build().unwrap();
     let dbg = format!("{v:?}");
     assert!(!dbg.contains("this-secret"), "{dbg}");
-    let token = Minter::new(Algorithm::HS256).token(&json!({"exp": NOW + 600, "sub": "alice-secret-subject", "aud": "x"}));
+    let token =
+        Minter::new(Algorithm::HS256).token(&json!({"exp": NOW + 600, "sub": "alice-secret-subject", "aud": "x"}));
     let err = hs256().verify::<Value>(&token).unwrap_err();
     for text in [format!("{err}"), format!("{err:?}")] {
         assert!(!text.contains("alice-secret-subject") && !text.contains(&token), "{text}");
     }
-    let ok = hs256().verify::<Value>(&Minter::new(Algorithm::HS256).token(&json!({"exp": NOW + 600, "sub": "alice-secret-subject"}))).unwrap();
+    let ok = hs256()
+        .verify::<Value>(
+            &Minter::new(Algorithm::HS256).token(&json!({"exp": NOW + 600, "sub": "alice-secret-subject"})),
+        )
+        .unwrap();
     assert!(!format!("{ok:?}").contains("alice-secret-subject"));
+}
+
+/// A tiny deterministic PRNG, so the mutation test needs no extra crate and replays exactly.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_tokens_never_verify_and_never_panic() {
+    let alphabet = b"ABCxyz019-_.=+/ \x00\xc3\xa9{}\"";
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    for alg in Algorithm::ALL {
+        let v = validator(alg);
+        let token = Minter::new(alg).kid("k").token(&claims());
+        for _ in 0..400 {
+            let mut bytes = token.as_bytes().to_vec();
+            for _ in 0..1 + rng.below(3) {
+                if bytes.is_empty() {
+                    break;
+                }
+                let at = rng.below(bytes.len());
+                match rng.below(4) {
+                    0 => bytes[at] = alphabet[rng.below(alphabet.len())],
+                    1 => {
+                        bytes.remove(at);
+                    }
+                    2 => bytes.insert(at, alphabet[rng.below(alphabet.len())]),
+                    _ => bytes.truncate(at),
+                }
+            }
+            let Ok(mutated) = String::from_utf8(bytes) else { continue };
+            if mutated == token {
+                continue;
+            }
+            assert!(v.verify::<Value>(&mutated).is_err(), "{alg}: mutated token verified: {mutated}");
+        }
+    }
 }
