@@ -21,7 +21,13 @@
 //! |---|---|
 //! | `aws-lc-rs` (default) | the aws-lc-rs crypto backend; wins when both backends are enabled |
 //! | `rust-crypto` | the pure-Rust RustCrypto backend |
+//! | `tower` | [`tower`]: `JwtAuthLayer` and the scope/role/claim layers for any tower service |
+//! | `axum` | `tower` plus the axum extractors `Claims<T>`, `Option<Claims<T>>`, `Token<T>` |
 //!
 //! See [`jwtguard_core`] for the security considerations.
 
 pub use jwtguard_core::*;
+
+/// The tower/axum integration (feature `tower`; extractors with `axum`).
+#[cfg(feature = "tower")]
+pub use jwtguard_tower as tower;

@@ -10,7 +10,7 @@
 //! | `InvalidRequest` | 400 | `Bearer realm="api", error="invalid_request", error_description="malformed authorization request"` |
 //! | every token failure | 401 | `Bearer realm="api", error="invalid_token", error_description="the access token is invalid"` |
 //! | `InsufficientScope` | 403 | `Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the required scope", scope="…"` |
-//! | `KeysUnavailable` | 503 | none; `Retry-After` when known |
+//! | `KeysUnavailable` | 503 | none; `Retry-After: 5` |
 
 use crate::{ConfigError, Error};
 
@@ -69,6 +69,20 @@ impl BearerError {
             BearerError::InvalidToken => "the access token is invalid",
             BearerError::InsufficientScope => "the access token lacks the required scope",
             BearerError::Unavailable => "authentication is temporarily unavailable",
+        }
+    }
+
+    /// The gRPC status code for a gRPC request: 16 `UNAUTHENTICATED`, 7 `PERMISSION_DENIED`
+    /// for a missing scope, 14 `UNAVAILABLE` when keys cannot be reached.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::BearerError::InvalidToken.grpc_code(), 16);
+    /// ```
+    pub const fn grpc_code(self) -> u8 {
+        match self {
+            BearerError::Missing | BearerError::InvalidRequest | BearerError::InvalidToken => 16,
+            BearerError::InsufficientScope => 7,
+            BearerError::Unavailable => 14,
         }
     }
 
@@ -184,7 +198,7 @@ impl Challenge {
         } else {
             (None, Vec::new())
         };
-        Rejection { status: bearer.status(), www_authenticate, content_type, body }
+        Rejection { bearer, status: bearer.status(), www_authenticate, content_type, body }
     }
 }
 
@@ -209,13 +223,25 @@ pub fn validate_scope(scope: &str) -> Result<(), ConfigError> {
 /// A rendered rejection: what the framework glue turns into a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
+    bearer: BearerError,
     status: u16,
     www_authenticate: Option<String>,
     content_type: Option<&'static str>,
     body: Vec<u8>,
 }
 
+/// How long a client is told to wait (`Retry-After`) when keys are unavailable, in seconds.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 impl Rejection {
+    /// The `Retry-After` value in seconds, for 503 answers.
+    pub fn retry_after(&self) -> Option<u32> {
+        (self.bearer == BearerError::Unavailable).then_some(RETRY_AFTER_SECS)
+    }
+    /// The RFC 6750 error this answer renders.
+    pub fn bearer(&self) -> BearerError {
+        self.bearer
+    }
     /// The HTTP status.
     pub fn status(&self) -> u16 {
         self.status

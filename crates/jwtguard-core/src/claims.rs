@@ -156,6 +156,7 @@ pub struct RegisteredClaims {
     pub(crate) iat: Option<i64>,
     pub(crate) jti: Option<String>,
     pub(crate) scopes: Vec<String>,
+    pub(crate) roles: Vec<String>,
 }
 
 impl RegisteredClaims {
@@ -195,6 +196,15 @@ impl RegisteredClaims {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
+    /// The roles from a top-level `roles` claim (an array of strings, as Entra ID sends it, or a
+    /// space-separated string).
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.roles.iter().map(String::as_str)
+    }
+    /// `true` when the token carries `role`.
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
     pub(crate) fn has(&self, claim: Claim) -> bool {
         match claim {
             Claim::Iss => self.iss.is_some(),
@@ -222,7 +232,11 @@ impl fmt::Debug for RegisteredClaims {
         .into_iter()
         .filter_map(|(p, n)| p.then_some(n))
         .collect();
-        f.debug_struct("RegisteredClaims").field("present", &present).field("scopes", &self.scopes.len()).finish()
+        f.debug_struct("RegisteredClaims")
+            .field("present", &present)
+            .field("scopes", &self.scopes.len())
+            .field("roles", &self.roles.len())
+            .finish()
     }
 }
 
@@ -290,6 +304,16 @@ impl<'de> Visitor<'de> for Strings {
     }
 }
 
+/// Adds the words of a space-separated string, or the strings of an array, without repeats.
+fn add_words(to: &mut Vec<String>, (one, many): (Option<String>, Vec<String>)) {
+    let split = one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned);
+    for word in split.chain(many) {
+        if !to.contains(&word) {
+            to.push(word);
+        }
+    }
+}
+
 impl<'de> de::Deserialize<'de> for RegisteredClaims {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -317,16 +341,8 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
                         "exp" => c.exp = Some(map.next_value_seed(Date { up: false })?),
                         "nbf" => c.nbf = Some(map.next_value_seed(Date { up: true })?),
                         "iat" => c.iat = Some(map.next_value_seed(Date { up: true })?),
-                        "scope" | "scp" => {
-                            let (one, many) = map.next_value_seed(Strings)?;
-                            let split =
-                                one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned);
-                            for s in split.chain(many) {
-                                if !c.scopes.contains(&s) {
-                                    c.scopes.push(s);
-                                }
-                            }
-                        }
+                        "scope" | "scp" => add_words(&mut c.scopes, map.next_value_seed(Strings)?),
+                        "roles" => add_words(&mut c.roles, map.next_value_seed(Strings)?),
                         _ => map.next_value_seed(Skip)?,
                     }
                 }

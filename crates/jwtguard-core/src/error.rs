@@ -3,6 +3,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 
 use crate::bearer::BearerError;
 
@@ -155,7 +156,7 @@ impl fmt::Display for ErrorKind {
 
 /// Why a token or request was rejected.
 ///
-/// Opaque on purpose: match on [`Error::kind`]. The optional detail is a fixed string naming the
+/// Opaque on purpose: match on [`Error::kind`]. Cheap to clone. The optional detail is a fixed string naming the
 /// check (`"duplicate member name"`), never a token, key or claim value.
 ///
 /// ```
@@ -164,10 +165,12 @@ impl fmt::Display for ErrorKind {
 /// assert_eq!(err.kind(), ErrorKind::Expired);
 /// assert_eq!(err.to_string(), "token expired");
 /// ```
+#[derive(Clone)]
 pub struct Error {
     kind: ErrorKind,
     detail: Option<&'static str>,
-    source: Option<Box<dyn StdError + Send + Sync>>,
+    // An `Arc` so the error is `Clone` and can travel in response extensions.
+    source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
 impl Error {
@@ -190,7 +193,7 @@ impl Error {
     /// An error of this kind caused by `source` (an I/O failure, say). The source must not
     /// carry a token or claim value.
     pub fn with_source(kind: ErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Error { kind, detail: None, source: Some(source.into()) }
+        Error { kind, detail: None, source: Some(Arc::from(source.into())) }
     }
 
     /// What went wrong.

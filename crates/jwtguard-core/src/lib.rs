@@ -50,6 +50,7 @@ mod claims;
 mod crypto;
 pub mod dangerous;
 mod error;
+mod guard;
 mod json;
 mod keys;
 pub mod source;
@@ -59,8 +60,10 @@ pub use algorithm::{Algorithm, KeyKind};
 pub use bearer::{BearerError, Challenge, Rejection};
 pub use claims::{Audience, Claim, Header, RegisteredClaims};
 pub use error::{ConfigError, Error, ErrorKind};
+pub use guard::Guard;
 pub use keys::{Key, KeySet, SkippedKey};
 pub use source::{RequestHead, TokenSource, TokenSources};
 pub use validator::{
-    Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, Validator, ValidatorBuilder, Verified,
+    Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, TokenInfo, Validator, ValidatorBuilder,
+    Verified,
 };

@@ -46,13 +46,37 @@ impl Clock for FixedClock {
     }
 }
 
+/// What every verified token has, whatever its claims type: the header and the registered
+/// claims. Cheap to clone (one `Arc`), so integrations can put it in request extensions for
+/// scope and role checks that do not know the claims type.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    inner: Arc<(Header, RegisteredClaims)>,
+}
+
+impl TokenInfo {
+    /// The header (`alg`, `kid`, `typ`).
+    pub fn header(&self) -> &Header {
+        &self.inner.0
+    }
+    /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes, roles).
+    pub fn registered(&self) -> &RegisteredClaims {
+        &self.inner.1
+    }
+}
+
+impl fmt::Debug for TokenInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenInfo").field("header", self.header()).field("registered", self.registered()).finish()
+    }
+}
+
 /// A verified token: its header, its registered claims and the caller's typed claims.
 ///
 /// `Debug` shows the header and which registered claims are present, never claim values.
 #[derive(Clone)]
 pub struct Verified<T> {
-    header: Header,
-    registered: RegisteredClaims,
+    token: TokenInfo,
     claims: T,
 }
 
@@ -65,21 +89,25 @@ impl<T> Verified<T> {
     pub fn into_claims(self) -> T {
         self.claims
     }
-    /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes).
+    /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes, roles).
     pub fn registered(&self) -> &RegisteredClaims {
-        &self.registered
+        self.token.registered()
     }
     /// The header (`alg`, `kid`, `typ`).
     pub fn header(&self) -> &Header {
-        &self.header
+        self.token.header()
+    }
+    /// The header and registered claims, shareable.
+    pub fn token(&self) -> &TokenInfo {
+        &self.token
     }
 }
 
 impl<T> fmt::Debug for Verified<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verified")
-            .field("header", &self.header)
-            .field("registered", &self.registered)
+            .field("header", self.header())
+            .field("registered", self.registered())
             .field("claims", &format_args!("[redacted]"))
             .finish()
     }
@@ -248,7 +276,7 @@ impl Validator {
         }
         let claims: T = serde_json::from_slice(payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
-        Ok(Verified { header: jws.header, registered, claims })
+        Ok(Verified { token: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
     }
 
     /// The algorithms this validator accepts.

@@ -1,0 +1,119 @@
+//! [`Guard`]: what a framework integration needs to authenticate one request, in one place, so
+//! that tower/axum and actix behave (and answer) identically.
+
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use crate::{Challenge, Error, ErrorKind, Rejection, RequestHead, TokenSources, Validator, Verified};
+
+#[derive(Debug, Clone)]
+struct Inner {
+    validator: Validator,
+    sources: TokenSources,
+    challenge: Challenge,
+    optional: bool,
+}
+
+/// A validator with its token sources, its rejection format and its mode. Cheap to clone.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, Challenge, Guard, Key, TokenSource, TokenSources, Validator};
+///
+/// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+/// let guard = Guard::new(validator)
+///     .sources(TokenSources::new([TokenSource::Bearer, TokenSource::Cookie("access_token".into())])?)
+///     .challenge(Challenge::new("orders")?.problem_json(true))
+///     .optional(false);
+/// assert_eq!(guard.challenge_config().realm(), "orders");
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Guard {
+    inner: Arc<Inner>,
+}
+
+impl From<Validator> for Guard {
+    fn from(validator: Validator) -> Self {
+        Guard::new(validator)
+    }
+}
+
+impl Guard {
+    /// A guard that reads `Authorization: Bearer`, answers with realm `api` and empty bodies,
+    /// and requires a token.
+    pub fn new(validator: Validator) -> Self {
+        Guard {
+            inner: Arc::new(Inner {
+                validator,
+                sources: TokenSources::default(),
+                challenge: Challenge::default(),
+                optional: false,
+            }),
+        }
+    }
+
+    /// Where tokens are looked for. Defaults to `Authorization: Bearer` only.
+    #[must_use]
+    pub fn sources(mut self, sources: TokenSources) -> Self {
+        Arc::make_mut(&mut self.inner).sources = sources;
+        self
+    }
+
+    /// How rejections look. Defaults to realm `api` and an empty body.
+    #[must_use]
+    pub fn challenge(mut self, challenge: Challenge) -> Self {
+        Arc::make_mut(&mut self.inner).challenge = challenge;
+        self
+    }
+
+    /// When `true`, a request without any token passes through anonymous; a bad token is still
+    /// rejected. Defaults to `false`.
+    #[must_use]
+    pub fn optional(mut self, optional: bool) -> Self {
+        Arc::make_mut(&mut self.inner).optional = optional;
+        self
+    }
+
+    /// The validator.
+    pub fn validator(&self) -> &Validator {
+        &self.inner.validator
+    }
+
+    /// Where tokens are looked for.
+    pub fn token_sources(&self) -> &TokenSources {
+        &self.inner.sources
+    }
+
+    /// The rejection format.
+    pub fn challenge_config(&self) -> &Challenge {
+        &self.inner.challenge
+    }
+
+    /// `true` in optional mode.
+    pub fn is_optional(&self) -> bool {
+        self.inner.optional
+    }
+
+    /// Finds and verifies the request's token. `Ok(None)` means "no token" in optional mode.
+    ///
+    /// # Errors
+    /// Why the request is not authenticated; render it with [`Guard::reject`].
+    pub fn authenticate<T: DeserializeOwned, R: RequestHead>(&self, req: &R) -> Result<Option<Verified<T>>, Error> {
+        match self.inner.sources.extract(req) {
+            Ok(token) => self.inner.validator.verify(token).map(Some),
+            Err(e) if e.kind() == ErrorKind::Missing && self.inner.optional => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The RFC 6750 answer to `error`.
+    pub fn reject(&self, error: &Error) -> Rejection {
+        self.inner.challenge.respond(error)
+    }
+
+    /// The 403 `insufficient_scope` answer naming `scope` (or 401 when `error` is another kind).
+    pub fn reject_with_scope(&self, error: &Error, scope: Option<&str>) -> Rejection {
+        self.inner.challenge.respond_with_scope(error, scope)
+    }
+}

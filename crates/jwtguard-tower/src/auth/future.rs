@@ -1,0 +1,61 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use http::Response;
+use pin_project_lite::pin_project;
+
+use super::response::RejectionBody;
+
+pin_project! {
+    /// The response future of [`JwtAuth`](super::JwtAuth): the inner service's, or a rejection
+    /// that is ready at once.
+    pub struct ResponseFuture<F, B> {
+        #[pin]
+        kind: Kind<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F, B> {
+        Inner { #[pin] fut: F },
+        Rejected { response: Option<Response<B>> },
+    }
+}
+
+impl<F, B> ResponseFuture<F, B> {
+    pub(crate) fn inner(fut: F) -> Self {
+        ResponseFuture { kind: Kind::Inner { fut } }
+    }
+    pub(crate) fn rejected(response: Response<B>) -> Self {
+        ResponseFuture { kind: Kind::Rejected { response: Some(response) } }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F, B>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: RejectionBody,
+{
+    type Output = Result<Response<B>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Inner { fut } => fut.poll(cx),
+            // Polled again after completion: a contract breach by the caller. Answer with an
+            // empty 500 rather than panic.
+            KindProj::Rejected { response } => Poll::Ready(Ok(response.take().unwrap_or_else(|| {
+                let mut r = Response::new(B::empty());
+                *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+                r
+            }))),
+        }
+    }
+}
+
+impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,112 @@
+use std::fmt;
+use std::task::{Context, Poll};
+
+use http::header::{AUTHORIZATION, HeaderName};
+use http::{Request, Response};
+use jwtguard_core::TokenSource;
+use serde::de::DeserializeOwned;
+use tower_service::Service;
+
+use super::future::ResponseFuture;
+use super::layer::JwtAuthLayer;
+use super::response::{OnRejection, RejectionBody};
+use crate::head::{Head, is_grpc};
+
+/// Marks a request the auth layer has seen, so extractors can tell "anonymous in optional mode"
+/// from "no layer at all".
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LayerRan;
+
+/// The service made by [`JwtAuthLayer`].
+pub struct JwtAuth<S, T, R> {
+    pub(crate) inner: S,
+    pub(crate) layer: JwtAuthLayer<T, R>,
+}
+
+impl<S: Clone, T, R: Clone> Clone for JwtAuth<S, T, R> {
+    fn clone(&self) -> Self {
+        JwtAuth { inner: self.inner.clone(), layer: self.layer.clone() }
+    }
+}
+
+impl<S: fmt::Debug, T, R> fmt::Debug for JwtAuth<S, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuth").field("inner", &self.inner).field("layer", &self.layer).finish()
+    }
+}
+
+impl<S, T, R> JwtAuth<S, T, R> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+    /// Consumes the middleware, returning the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, T, R, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S, T, R>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+    R: OnRejection<ResBody>,
+    ResBody: RejectionBody,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
+        let guard = &self.layer.guard;
+        let head = Head { headers: req.headers(), uri: req.uri() };
+        match guard.authenticate::<T, _>(&head) {
+            Ok(Some(verified)) => {
+                let ext = req.extensions_mut();
+                ext.insert(verified.token().clone());
+                ext.insert(verified);
+            }
+            Ok(None) => {}
+            Err(err) => {
+                let grpc = is_grpc(req.headers());
+                return ResponseFuture::rejected(self.layer.on_rejection.on_rejection(&err, guard, grpc));
+            }
+        }
+        req.extensions_mut().insert(guard.clone());
+        req.extensions_mut().insert(LayerRan);
+        protect_token(&mut req, self.layer.strip_token, guard);
+        ResponseFuture::inner(self.inner.call(req))
+    }
+}
+
+/// Marks the credential headers sensitive (so `Debug` and HPACK keep them out of logs and
+/// tables), or removes them when stripping.
+fn protect_token<B>(req: &mut Request<B>, strip: bool, guard: &jwtguard_core::Guard) {
+    let headers = req.headers_mut();
+    for source in guard.token_sources().as_slice() {
+        let name = match source {
+            TokenSource::Bearer => AUTHORIZATION,
+            // Validated as a header name when the sources were built.
+            TokenSource::Header(name) => match HeaderName::from_bytes(name.as_bytes()) {
+                Ok(name) => name,
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        if strip {
+            headers.remove(&name);
+        } else if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+            for value in entry.iter_mut() {
+                value.set_sensitive(true);
+            }
+        }
+    }
+}

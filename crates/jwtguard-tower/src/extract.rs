@@ -1,0 +1,250 @@
+//! axum extractors: [`Claims<T>`], `Option<Claims<T>>` and [`Token<T>`].
+//!
+//! Behind [`JwtAuthLayer`](crate::JwtAuthLayer) they read what the layer verified. On a route
+//! without the layer they verify by themselves when a [`Guard`] (or a `Validator` turned into
+//! one) was added with `axum::Extension`; with neither they answer `500` with a message that
+//! names what is missing.
+
+use std::fmt;
+use std::ops::Deref;
+
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::request::Parts;
+use jwtguard_core::{Error, ErrorKind, Guard, Rejection, TokenInfo, Verified};
+use serde::de::DeserializeOwned;
+
+use crate::auth::{LayerRan, render};
+use crate::head::{Head, is_grpc};
+
+/// The verified claims of the request's token.
+///
+/// `Option<Claims<T>>` is `None` only when no token was sent (in optional mode); a present but
+/// bad token is still rejected.
+///
+/// ```
+/// use jwtguard_tower::Claims;
+///
+/// #[derive(Clone, serde::Deserialize)]
+/// struct MyClaims { sub: String }
+///
+/// async fn me(Claims(c): Claims<MyClaims>) -> String { c.sub }
+/// async fn feed(claims: Option<Claims<MyClaims>>) -> String {
+///     claims.map_or("hello, stranger".into(), |c| format!("hello, {}", c.sub))
+/// }
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claims<T>(pub T);
+
+impl<T> Claims<T> {
+    /// The claims.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The whole verified token: typed claims, registered claims and header.
+///
+/// ```
+/// use jwtguard_tower::Token;
+///
+/// async fn whoami(token: Token<serde_json::Value>) -> String {
+///     format!("{:?} signed with {}", token.registered().sub(), token.header().alg())
+/// }
+/// ```
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct Token<T>(pub Verified<T>);
+
+impl<T> Token<T> {
+    /// The verified token.
+    pub fn into_inner(self) -> Verified<T> {
+        self.0
+    }
+}
+
+impl<T> Deref for Token<T> {
+    type Target = Verified<T>;
+    fn deref(&self) -> &Verified<T> {
+        &self.0
+    }
+}
+
+/// Why `Claims<T>` or `Token<T>` could not be extracted.
+pub struct ClaimsRejection {
+    inner: RejectionKind,
+}
+
+enum RejectionKind {
+    Auth { rejection: Rejection, grpc: bool, error: Error },
+    NotFound { what: &'static str, claims: &'static str, hint: &'static str },
+}
+
+impl ClaimsRejection {
+    /// The authentication error, or `None` when the extractor was used without the layer.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.inner {
+            RejectionKind::Auth { error, .. } => Some(error),
+            RejectionKind::NotFound { .. } => None,
+        }
+    }
+}
+
+impl fmt::Debug for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            RejectionKind::Auth { error, .. } => f.debug_tuple("ClaimsRejection").field(error).finish(),
+            RejectionKind::NotFound { what, claims, .. } => write!(f, "ClaimsRejection({what}<{claims}> not found)"),
+        }
+    }
+}
+
+impl fmt::Display for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            RejectionKind::Auth { error, .. } => fmt::Display::fmt(error, f),
+            RejectionKind::NotFound { what, claims, hint } => write!(f, "{what}<{claims}> not found; {hint}"),
+        }
+    }
+}
+
+impl std::error::Error for ClaimsRejection {}
+
+impl IntoResponse for ClaimsRejection {
+    fn into_response(self) -> Response {
+        match self.inner {
+            RejectionKind::Auth { rejection, grpc, error } => {
+                let mut res: Response = render(rejection, grpc);
+                res.extensions_mut().insert(error);
+                res
+            }
+            RejectionKind::NotFound { what, claims, hint } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, format!("{what}<{claims}> not found; {hint}")).into_response()
+            }
+        }
+    }
+}
+
+fn short_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    let start = base.rfind("::").map_or(0, |i| i + 2);
+    full.get(start..).unwrap_or(full)
+}
+
+fn auth_rejection(guard: &Guard, error: Error, parts: &Parts) -> ClaimsRejection {
+    ClaimsRejection {
+        inner: RejectionKind::Auth { rejection: guard.reject(&error), grpc: is_grpc(&parts.headers), error },
+    }
+}
+
+/// The shared lookup behind every extractor. `Ok(None)` only when no token was sent and
+/// `optional` is asked for.
+fn lookup<T>(parts: &Parts, optional: bool, what: &'static str) -> Result<Option<Verified<T>>, ClaimsRejection>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    if let Some(v) = parts.extensions.get::<Verified<T>>() {
+        return Ok(Some(v.clone()));
+    }
+    let not_found = |hint| ClaimsRejection { inner: RejectionKind::NotFound { what, claims: short_name::<T>(), hint } };
+    if parts.extensions.get::<LayerRan>().is_some() {
+        if parts.extensions.get::<TokenInfo>().is_some() {
+            return Err(not_found("the JwtAuthLayer on this route verifies another claims type"));
+        }
+        // The layer ran and let the request through without a token: optional mode.
+        if optional {
+            return Ok(None);
+        }
+        let guard = parts.extensions.get::<Guard>();
+        return Err(match guard {
+            Some(guard) => auth_rejection(guard, Error::new(ErrorKind::Missing), parts),
+            None => not_found("is JwtAuthLayer installed on this route?"),
+        });
+    }
+    // No layer: verify here with a guard added as an extension.
+    let Some(guard) = parts.extensions.get::<Guard>() else {
+        return Err(not_found("is JwtAuthLayer installed on this route?"));
+    };
+    let head = Head { headers: &parts.headers, uri: &parts.uri };
+    match guard.authenticate::<T, _>(&head) {
+        Ok(Some(v)) => Ok(Some(v)),
+        Ok(None) if optional => Ok(None),
+        Err(e) if e.kind() == ErrorKind::Missing && optional => Ok(None),
+        Ok(None) => Err(auth_rejection(guard, Error::new(ErrorKind::Missing), parts)),
+        Err(e) => Err(auth_rejection(guard, e, parts)),
+    }
+}
+
+fn required<T>(parts: &Parts, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
+where
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    match lookup::<T>(parts, false, what)? {
+        Some(v) => Ok(v),
+        None => Err(ClaimsRejection {
+            inner: RejectionKind::NotFound {
+                what,
+                claims: short_name::<T>(),
+                hint: "is JwtAuthLayer installed on this route?",
+            },
+        }),
+    }
+}
+
+impl<S, T> FromRequestParts<S> for Claims<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        required::<T>(parts, "Claims").map(|v| Claims(v.into_claims()))
+    }
+}
+
+impl<S, T> OptionalFromRequestParts<S> for Claims<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(lookup::<T>(parts, true, "Claims")?.map(|v| Claims(v.into_claims())))
+    }
+}
+
+impl<S, T> FromRequestParts<S> for Token<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        required::<T>(parts, "Token").map(Token)
+    }
+}
+
+impl<S, T> OptionalFromRequestParts<S> for Token<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(lookup::<T>(parts, true, "Token")?.map(Token))
+    }
+}

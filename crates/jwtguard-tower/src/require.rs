@@ -1,0 +1,241 @@
+//! Authorization after authentication: [`RequireScope`], [`RequireRole`] and [`RequireClaim`].
+//!
+//! Put them inside a [`JwtAuthLayer`](crate::JwtAuthLayer) (on a route or a nested router). A
+//! request without a verified token gets `401`; a token without what is required gets `403`
+//! with `error="insufficient_scope"` (and `scope="…"` for scope checks), rendered with the auth
+//! layer's realm and body format.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Extensions, Request, Response};
+use jwtguard_core::{Challenge, Error, ErrorKind, Guard, TokenInfo, Verified};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::auth::{RejectionBody, ResponseFuture, render};
+use crate::head::is_grpc;
+
+/// A check on the extensions of an authenticated request.
+pub trait Requirement: Clone + Send + Sync + 'static {
+    /// `Ok` to let the request through; `Err(kind)` with `Missing` (no token) or
+    /// `InsufficientScope`.
+    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind>;
+    /// The `scope="…"` to name in a 403, if any.
+    fn scope(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A layer that lets a request through only when its [`Requirement`] holds.
+#[must_use]
+#[derive(Clone)]
+pub struct Require<Q> {
+    requirement: Q,
+}
+
+impl<Q> fmt::Debug for Require<Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Require").field("requirement", &std::any::type_name::<Q>()).finish()
+    }
+}
+
+impl<Q: Requirement> Require<Q> {
+    /// A layer enforcing `requirement`.
+    pub fn new(requirement: Q) -> Self {
+        Require { requirement }
+    }
+}
+
+impl<S, Q: Clone> Layer<S> for Require<Q> {
+    type Service = RequireService<S, Q>;
+    fn layer(&self, inner: S) -> Self::Service {
+        RequireService { inner, requirement: self.requirement.clone() }
+    }
+}
+
+/// The service made by [`Require`].
+#[derive(Clone)]
+pub struct RequireService<S, Q> {
+    inner: S,
+    requirement: Q,
+}
+
+impl<S: fmt::Debug, Q> fmt::Debug for RequireService<S, Q> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireService").field("inner", &self.inner).finish_non_exhaustive()
+    }
+}
+
+impl<S, Q, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S, Q>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    Q: Requirement,
+    ResBody: RejectionBody,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        match self.requirement.check(req.extensions()) {
+            Ok(()) => ResponseFuture::inner(self.inner.call(req)),
+            Err(kind) => {
+                let error = Error::new(kind);
+                let rejection = match req.extensions().get::<Guard>() {
+                    Some(guard) => guard.reject_with_scope(&error, self.requirement.scope()),
+                    None => Challenge::default().respond_with_scope(&error, self.requirement.scope()),
+                };
+                let mut res = render(rejection, is_grpc(req.headers()));
+                res.extensions_mut().insert(error);
+                ResponseFuture::rejected(res)
+            }
+        }
+    }
+}
+
+fn token(extensions: &Extensions) -> Result<&TokenInfo, ErrorKind> {
+    extensions.get::<TokenInfo>().ok_or(ErrorKind::Missing)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    All,
+    Any,
+}
+
+/// Requires scopes from the token's `scope` (space-separated) or `scp` claim.
+///
+/// ```
+/// use jwtguard_tower::RequireScope;
+/// let write = RequireScope::all(["orders:write"]);
+/// let read_or_admin = RequireScope::any(["orders:read", "admin"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireScope {
+    scopes: Arc<[String]>,
+    joined: Arc<str>,
+    mode: Mode,
+}
+
+impl RequireScope {
+    fn make(scopes: impl IntoIterator<Item = impl Into<String>>, mode: Mode) -> Require<RequireScope> {
+        let scopes: Arc<[String]> = scopes.into_iter().map(Into::into).collect();
+        let joined = scopes.join(" ").into();
+        Require::new(RequireScope { scopes, joined, mode })
+    }
+
+    /// Every one of `scopes` is required.
+    pub fn all(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireScope> {
+        RequireScope::make(scopes, Mode::All)
+    }
+
+    /// Any one of `scopes` is enough.
+    pub fn any(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireScope> {
+        RequireScope::make(scopes, Mode::Any)
+    }
+}
+
+impl Requirement for RequireScope {
+    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
+        let claims = token(extensions)?.registered();
+        let ok = match self.mode {
+            Mode::All => self.scopes.iter().all(|s| claims.has_scope(s)),
+            Mode::Any => self.scopes.iter().any(|s| claims.has_scope(s)),
+        };
+        if ok { Ok(()) } else { Err(ErrorKind::InsufficientScope) }
+    }
+    fn scope(&self) -> Option<&str> {
+        Some(&self.joined)
+    }
+}
+
+/// Requires roles from the token's `roles` claim.
+///
+/// ```
+/// let admin = jwtguard_tower::RequireRole::any(["admin"]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct RequireRole {
+    roles: Arc<[String]>,
+    mode: Mode,
+}
+
+impl RequireRole {
+    /// Every one of `roles` is required.
+    pub fn all(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireRole> {
+        Require::new(RequireRole { roles: roles.into_iter().map(Into::into).collect(), mode: Mode::All })
+    }
+    /// Any one of `roles` is enough.
+    pub fn any(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireRole> {
+        Require::new(RequireRole { roles: roles.into_iter().map(Into::into).collect(), mode: Mode::Any })
+    }
+}
+
+impl Requirement for RequireRole {
+    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
+        let claims = token(extensions)?.registered();
+        let ok = match self.mode {
+            Mode::All => self.roles.iter().all(|r| claims.has_role(r)),
+            Mode::Any => self.roles.iter().any(|r| claims.has_role(r)),
+        };
+        if ok { Ok(()) } else { Err(ErrorKind::InsufficientScope) }
+    }
+}
+
+/// Requires a predicate over the typed claims `T` (the type the auth layer verifies into).
+///
+/// ```
+/// #[derive(Clone, serde::Deserialize)]
+/// struct MyClaims { tenant: String }
+///
+/// let acme_only = jwtguard_tower::RequireClaim::new(|c: &MyClaims| c.tenant == "acme");
+/// ```
+pub struct RequireClaim<T, F> {
+    predicate: Arc<F>,
+    _claims: PhantomData<fn() -> T>,
+}
+
+impl<T, F> Clone for RequireClaim<T, F> {
+    fn clone(&self) -> Self {
+        RequireClaim { predicate: self.predicate.clone(), _claims: PhantomData }
+    }
+}
+
+impl<T, F> fmt::Debug for RequireClaim<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequireClaim").field("claims", &std::any::type_name::<T>()).finish_non_exhaustive()
+    }
+}
+
+impl<T, F> RequireClaim<T, F>
+where
+    T: Send + Sync + 'static,
+    F: Fn(&T) -> bool + Send + Sync + 'static,
+{
+    /// A layer that requires `predicate` to hold for the verified claims.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(predicate: F) -> Require<RequireClaim<T, F>> {
+        Require::new(RequireClaim { predicate: Arc::new(predicate), _claims: PhantomData })
+    }
+}
+
+impl<T, F> Requirement for RequireClaim<T, F>
+where
+    T: Send + Sync + 'static,
+    F: Fn(&T) -> bool + Send + Sync + 'static,
+{
+    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
+        match extensions.get::<Verified<T>>() {
+            Some(v) if (self.predicate)(v.claims()) => Ok(()),
+            Some(_) => Err(ErrorKind::InsufficientScope),
+            None => Err(ErrorKind::Missing),
+        }
+    }
+}
