@@ -23,6 +23,7 @@
 //! | `rust-crypto` | the pure-Rust RustCrypto backend |
 //! | `tower` | [`tower`]: `JwtAuthLayer` and the scope/role/claim layers for any tower service |
 //! | `axum` | `tower` plus the axum extractors `Claims<T>`, `Option<Claims<T>>`, `Token<T>` |
+//! | `actix` | [`actix`]: the actix-web 4 `JwtAuth` middleware, scope layers and extractors |
 //!
 //! See [`jwtguard_core`] for the security considerations.
 
@@ -31,3 +32,7 @@ pub use jwtguard_core::*;
 /// The tower/axum integration (feature `tower`; extractors with `axum`).
 #[cfg(feature = "tower")]
 pub use jwtguard_tower as tower;
+
+/// The actix-web integration (feature `actix`).
+#[cfg(feature = "actix")]
+pub use jwtguard_actix as actix;

@@ -117,3 +117,61 @@ impl Guard {
         self.inner.challenge.respond_with_scope(error, scope)
     }
 }
+
+/// What an extractor found in a request, for [`resolve`].
+#[derive(Debug)]
+pub struct Found<'a, T> {
+    /// The `Verified<T>` the auth middleware stored, if any.
+    pub verified: Option<&'a Verified<T>>,
+    /// Whether the auth middleware ran on this request.
+    pub middleware_ran: bool,
+    /// Whether the middleware verified a token into another claims type.
+    pub other_claims_type: bool,
+    /// A guard to verify with when no middleware ran (from `Extension` or `app_data`), or the
+    /// middleware's own guard.
+    pub guard: Option<&'a Guard>,
+}
+
+/// Why an extractor found no claims.
+#[derive(Debug)]
+pub enum Unresolved {
+    /// Authentication failed: render it with the guard.
+    Rejected(Error),
+    /// No middleware ran and no guard was provided: a 500 naming the missing middleware.
+    NoMiddleware,
+    /// The middleware verified the token into another claims type: a 500 saying so.
+    OtherClaimsType,
+}
+
+/// The one decision every framework's `Claims<T>` extractor makes: take what the middleware
+/// verified; in optional mode without a token give `None` (only when `optional` is asked for);
+/// with no middleware, verify with a guard the app provided; otherwise explain what is missing.
+///
+/// # Errors
+/// [`Unresolved`] as above.
+pub fn resolve<T, R>(found: Found<'_, T>, req: &R, optional: bool) -> Result<Option<Verified<T>>, Unresolved>
+where
+    T: DeserializeOwned + Clone,
+    R: RequestHead,
+{
+    if let Some(v) = found.verified {
+        return Ok(Some(v.clone()));
+    }
+    if found.middleware_ran {
+        if found.other_claims_type {
+            return Err(Unresolved::OtherClaimsType);
+        }
+        // The middleware let the request through without a token: it runs in optional mode.
+        return if optional { Ok(None) } else { Err(Unresolved::Rejected(Error::new(ErrorKind::Missing))) };
+    }
+    let Some(guard) = found.guard else {
+        return Err(Unresolved::NoMiddleware);
+    };
+    match guard.authenticate::<T, R>(req) {
+        Ok(Some(v)) => Ok(Some(v)),
+        Ok(None) if optional => Ok(None),
+        Err(e) if optional && e.kind() == ErrorKind::Missing => Ok(None),
+        Ok(None) => Err(Unresolved::Rejected(Error::new(ErrorKind::Missing))),
+        Err(e) => Err(Unresolved::Rejected(e)),
+    }
+}

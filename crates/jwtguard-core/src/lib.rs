@@ -45,12 +45,13 @@
 //! - **Secrets.** Tokens, secrets and claim values never appear in errors or `Debug` output.
 
 pub mod algorithm;
+pub mod authz;
 pub mod bearer;
 mod claims;
 mod crypto;
 pub mod dangerous;
 mod error;
-mod guard;
+pub mod guard;
 mod json;
 mod keys;
 pub mod source;

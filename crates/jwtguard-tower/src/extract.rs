@@ -12,7 +12,8 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
-use jwtguard_core::{Error, ErrorKind, Guard, Rejection, TokenInfo, Verified};
+use jwtguard_core::guard::{Found, Unresolved, resolve};
+use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Verified};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{LayerRan, render};
@@ -147,42 +148,32 @@ fn auth_rejection(guard: &Guard, error: Error, parts: &Parts) -> ClaimsRejection
     }
 }
 
-/// The shared lookup behind every extractor. `Ok(None)` only when no token was sent and
-/// `optional` is asked for.
+/// The lookup behind every extractor; the decision itself is the core's
+/// [`resolve`](jwtguard_core::guard::resolve), shared with actix.
 fn lookup<T>(parts: &Parts, optional: bool, what: &'static str) -> Result<Option<Verified<T>>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    if let Some(v) = parts.extensions.get::<Verified<T>>() {
-        return Ok(Some(v.clone()));
-    }
-    let not_found = |hint| ClaimsRejection { inner: RejectionKind::NotFound { what, claims: short_name::<T>(), hint } };
-    if parts.extensions.get::<LayerRan>().is_some() {
-        if parts.extensions.get::<TokenInfo>().is_some() {
-            return Err(not_found("the JwtAuthLayer on this route verifies another claims type"));
-        }
-        // The layer ran and let the request through without a token: optional mode.
-        if optional {
-            return Ok(None);
-        }
-        let guard = parts.extensions.get::<Guard>();
-        return Err(match guard {
-            Some(guard) => auth_rejection(guard, Error::new(ErrorKind::Missing), parts),
-            None => not_found("is JwtAuthLayer installed on this route?"),
-        });
-    }
-    // No layer: verify here with a guard added as an extension.
-    let Some(guard) = parts.extensions.get::<Guard>() else {
-        return Err(not_found("is JwtAuthLayer installed on this route?"));
+    let ext = &parts.extensions;
+    let guard = ext.get::<Guard>();
+    let found = Found {
+        verified: ext.get::<Verified<T>>(),
+        middleware_ran: ext.get::<LayerRan>().is_some(),
+        other_claims_type: ext.get::<TokenInfo>().is_some(),
+        guard,
     };
     let head = Head { headers: &parts.headers, uri: &parts.uri };
-    match guard.authenticate::<T, _>(&head) {
-        Ok(Some(v)) => Ok(Some(v)),
-        Ok(None) if optional => Ok(None),
-        Err(e) if e.kind() == ErrorKind::Missing && optional => Ok(None),
-        Ok(None) => Err(auth_rejection(guard, Error::new(ErrorKind::Missing), parts)),
-        Err(e) => Err(auth_rejection(guard, e, parts)),
-    }
+    resolve(found, &head, optional).map_err(|unresolved| {
+        let not_found =
+            |hint| ClaimsRejection { inner: RejectionKind::NotFound { what, claims: short_name::<T>(), hint } };
+        match (unresolved, guard) {
+            (Unresolved::Rejected(error), Some(guard)) => auth_rejection(guard, error, parts),
+            (Unresolved::OtherClaimsType, _) => {
+                not_found("the JwtAuthLayer on this route verifies another claims type")
+            }
+            _ => not_found("is JwtAuthLayer installed on this route?"),
+        }
+    })
 }
 
 fn required<T>(parts: &Parts, what: &'static str) -> Result<Verified<T>, ClaimsRejection>

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Extensions, Request, Response};
+use jwtguard_core::authz::Required;
 use jwtguard_core::{Challenge, Error, ErrorKind, Guard, TokenInfo, Verified};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -20,9 +21,12 @@ use crate::head::is_grpc;
 
 /// A check on the extensions of an authenticated request.
 pub trait Requirement: Clone + Send + Sync + 'static {
-    /// `Ok` to let the request through; `Err(kind)` with `Missing` (no token) or
+    /// `Ok` to let the request through; an error of kind `Missing` (no token) or
     /// `InsufficientScope`.
-    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind>;
+    ///
+    /// # Errors
+    /// As above.
+    fn check(&self, extensions: &Extensions) -> Result<(), Error>;
     /// The `scope="…"` to name in a 403, if any.
     fn scope(&self) -> Option<&str> {
         None
@@ -86,8 +90,7 @@ where
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         match self.requirement.check(req.extensions()) {
             Ok(()) => ResponseFuture::inner(self.inner.call(req)),
-            Err(kind) => {
-                let error = Error::new(kind);
+            Err(error) => {
                 let rejection = match req.extensions().get::<Guard>() {
                     Some(guard) => guard.reject_with_scope(&error, self.requirement.scope()),
                     None => Challenge::default().respond_with_scope(&error, self.requirement.scope()),
@@ -100,59 +103,25 @@ where
     }
 }
 
-fn token(extensions: &Extensions) -> Result<&TokenInfo, ErrorKind> {
-    extensions.get::<TokenInfo>().ok_or(ErrorKind::Missing)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    All,
-    Any,
-}
-
-/// Requires scopes from the token's `scope` (space-separated) or `scp` claim.
+/// Requires scopes from the token's `scope` (space-separated) or `scp` claim; a 403 names them
+/// in `scope="…"`.
 ///
 /// ```
 /// use jwtguard_tower::RequireScope;
 /// let write = RequireScope::all(["orders:write"]);
 /// let read_or_admin = RequireScope::any(["orders:read", "admin"]);
 /// ```
-#[derive(Debug, Clone)]
-pub struct RequireScope {
-    scopes: Arc<[String]>,
-    joined: Arc<str>,
-    mode: Mode,
-}
+#[derive(Debug, Clone, Copy)]
+pub struct RequireScope;
 
 impl RequireScope {
-    fn make(scopes: impl IntoIterator<Item = impl Into<String>>, mode: Mode) -> Require<RequireScope> {
-        let scopes: Arc<[String]> = scopes.into_iter().map(Into::into).collect();
-        let joined = scopes.join(" ").into();
-        Require::new(RequireScope { scopes, joined, mode })
-    }
-
     /// Every one of `scopes` is required.
-    pub fn all(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireScope> {
-        RequireScope::make(scopes, Mode::All)
+    pub fn all(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
+        Require::new(Required::all_scopes(scopes))
     }
-
     /// Any one of `scopes` is enough.
-    pub fn any(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireScope> {
-        RequireScope::make(scopes, Mode::Any)
-    }
-}
-
-impl Requirement for RequireScope {
-    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
-        let claims = token(extensions)?.registered();
-        let ok = match self.mode {
-            Mode::All => self.scopes.iter().all(|s| claims.has_scope(s)),
-            Mode::Any => self.scopes.iter().any(|s| claims.has_scope(s)),
-        };
-        if ok { Ok(()) } else { Err(ErrorKind::InsufficientScope) }
-    }
-    fn scope(&self) -> Option<&str> {
-        Some(&self.joined)
+    pub fn any(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
+        Require::new(Required::any_scopes(scopes))
     }
 }
 
@@ -161,31 +130,26 @@ impl Requirement for RequireScope {
 /// ```
 /// let admin = jwtguard_tower::RequireRole::any(["admin"]);
 /// ```
-#[derive(Debug, Clone)]
-pub struct RequireRole {
-    roles: Arc<[String]>,
-    mode: Mode,
-}
+#[derive(Debug, Clone, Copy)]
+pub struct RequireRole;
 
 impl RequireRole {
     /// Every one of `roles` is required.
-    pub fn all(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireRole> {
-        Require::new(RequireRole { roles: roles.into_iter().map(Into::into).collect(), mode: Mode::All })
+    pub fn all(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
+        Require::new(Required::all_roles(roles))
     }
     /// Any one of `roles` is enough.
-    pub fn any(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<RequireRole> {
-        Require::new(RequireRole { roles: roles.into_iter().map(Into::into).collect(), mode: Mode::Any })
+    pub fn any(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
+        Require::new(Required::any_roles(roles))
     }
 }
 
-impl Requirement for RequireRole {
-    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
-        let claims = token(extensions)?.registered();
-        let ok = match self.mode {
-            Mode::All => self.roles.iter().all(|r| claims.has_role(r)),
-            Mode::Any => self.roles.iter().any(|r| claims.has_role(r)),
-        };
-        if ok { Ok(()) } else { Err(ErrorKind::InsufficientScope) }
+impl Requirement for Required {
+    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
+        Required::check(self, extensions.get::<TokenInfo>())
+    }
+    fn scope(&self) -> Option<&str> {
+        self.scope_param()
     }
 }
 
@@ -231,11 +195,11 @@ where
     T: Send + Sync + 'static,
     F: Fn(&T) -> bool + Send + Sync + 'static,
 {
-    fn check(&self, extensions: &Extensions) -> Result<(), ErrorKind> {
+    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
         match extensions.get::<Verified<T>>() {
             Some(v) if (self.predicate)(v.claims()) => Ok(()),
-            Some(_) => Err(ErrorKind::InsufficientScope),
-            None => Err(ErrorKind::Missing),
+            Some(_) => Err(Error::new(ErrorKind::InsufficientScope)),
+            None => Err(Error::new(ErrorKind::Missing)),
         }
     }
 }

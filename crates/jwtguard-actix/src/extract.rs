@@ -1,0 +1,231 @@
+//! actix extractors: [`Claims<T>`], [`OptionalClaims<T>`] and [`Token<T>`].
+//!
+//! Behind [`JwtAuth`](crate::JwtAuth) they read what the middleware verified. On a route
+//! without it they verify by themselves when a [`Guard`] or a [`Validator`] is in `app_data`
+//! (plain or in `web::Data`); with neither they answer `500` naming what is missing.
+//!
+//! Use [`OptionalClaims<T>`] rather than `Option<Claims<T>>` where no middleware runs: actix's
+//! `Option<E>` turns every extraction error into `None`, so a bad token would pass as anonymous.
+//! Behind the middleware both are safe, since the middleware already rejected bad tokens.
+
+use std::fmt;
+use std::future::{Ready, ready};
+use std::ops::Deref;
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use jwtguard_core::guard::{Found, Unresolved, resolve};
+use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Validator, Verified};
+use serde::de::DeserializeOwned;
+
+use crate::head::{Head, render};
+use crate::middleware::MiddlewareRan;
+
+/// The verified claims of the request's token.
+///
+/// ```
+/// use actix_web::{Responder, web};
+/// use jwtguard_actix::Claims;
+///
+/// #[derive(Clone, serde::Deserialize, serde::Serialize)]
+/// struct MyClaims { sub: String }
+///
+/// async fn me(Claims(c): Claims<MyClaims>) -> impl Responder { web::Json(c) }
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claims<T>(pub T);
+
+impl<T> Claims<T> {
+    /// The claims.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Claims<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The claims when a token was sent, `None` when none was; a bad token is still rejected.
+///
+/// ```
+/// use jwtguard_actix::OptionalClaims;
+///
+/// async fn feed(OptionalClaims(c): OptionalClaims<serde_json::Value>) -> String {
+///     c.map_or("hello, stranger".into(), |c| format!("hello, {}", c["sub"]))
+/// }
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalClaims<T>(pub Option<T>);
+
+/// The whole verified token: typed claims, registered claims and header.
+///
+/// ```
+/// use jwtguard_actix::Token;
+///
+/// async fn whoami(token: Token<serde_json::Value>) -> String {
+///     format!("{:?} signed with {}", token.registered().sub(), token.header().alg())
+/// }
+/// ```
+#[must_use]
+#[derive(Debug, Clone)]
+pub struct Token<T>(pub Verified<T>);
+
+impl<T> Token<T> {
+    /// The verified token.
+    pub fn into_inner(self) -> Verified<T> {
+        self.0
+    }
+}
+
+impl<T> Deref for Token<T> {
+    type Target = Verified<T>;
+    fn deref(&self) -> &Verified<T> {
+        &self.0
+    }
+}
+
+/// Why `Claims<T>`, `OptionalClaims<T>` or `Token<T>` could not be extracted. Its
+/// `error_response` is the core's RFC 6750 answer (with `WWW-Authenticate`), or a 500 naming the
+/// missing middleware.
+pub struct ClaimsRejection {
+    inner: Kind,
+}
+
+enum Kind {
+    Auth { rejection: Rejection, error: Error },
+    NotFound { what: &'static str, claims: &'static str, hint: &'static str },
+}
+
+impl ClaimsRejection {
+    /// The authentication error, or `None` when the extractor was used without the middleware.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.inner {
+            Kind::Auth { error, .. } => Some(error),
+            Kind::NotFound { .. } => None,
+        }
+    }
+}
+
+impl fmt::Debug for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Kind::Auth { error, .. } => f.debug_tuple("ClaimsRejection").field(error).finish(),
+            Kind::NotFound { what, claims, .. } => write!(f, "ClaimsRejection({what}<{claims}> not found)"),
+        }
+    }
+}
+
+impl fmt::Display for ClaimsRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Kind::Auth { error, .. } => fmt::Display::fmt(error, f),
+            Kind::NotFound { what, claims, hint } => write!(f, "{what}<{claims}> not found; {hint}"),
+        }
+    }
+}
+
+impl ResponseError for ClaimsRejection {
+    fn status_code(&self) -> StatusCode {
+        match &self.inner {
+            Kind::Auth { rejection, .. } => {
+                StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            }
+            Kind::NotFound { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match &self.inner {
+            Kind::Auth { rejection, error } => render(rejection.clone(), error),
+            Kind::NotFound { .. } => HttpResponse::InternalServerError().body(self.to_string()),
+        }
+    }
+}
+
+fn short_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    let start = base.rfind("::").map_or(0, |i| i + 2);
+    full.get(start..).unwrap_or(full)
+}
+
+const NO_MIDDLEWARE: &str = "is JwtAuth installed (.wrap(JwtAuth::new(..))) or a Guard in app_data?";
+
+/// The lookup behind every extractor; the decision is the core's
+/// [`resolve`](jwtguard_core::guard::resolve), shared with tower.
+fn lookup<T>(req: &HttpRequest, optional: bool, what: &'static str) -> Result<Option<Verified<T>>, ClaimsRejection>
+where
+    T: DeserializeOwned + Clone + 'static,
+{
+    let ext = req.extensions();
+    // A guard from the middleware, else one the app provided in app_data.
+    let provided: Option<Guard> = ext.get::<Guard>().cloned().or_else(|| {
+        req.app_data::<Guard>()
+            .cloned()
+            .or_else(|| req.app_data::<web::Data<Guard>>().map(|g| g.get_ref().clone()))
+            .or_else(|| req.app_data::<Validator>().cloned().map(Guard::new))
+            .or_else(|| req.app_data::<web::Data<Validator>>().map(|v| Guard::new(v.get_ref().clone())))
+    });
+    let found = Found {
+        verified: ext.get::<Verified<T>>(),
+        middleware_ran: ext.get::<MiddlewareRan>().is_some(),
+        other_claims_type: ext.get::<TokenInfo>().is_some(),
+        guard: provided.as_ref(),
+    };
+    let head = Head { headers: req.headers(), query: req.query_string() };
+    resolve(found, &head, optional).map_err(|unresolved| {
+        let not_found = |hint| ClaimsRejection { inner: Kind::NotFound { what, claims: short_name::<T>(), hint } };
+        match (unresolved, &provided) {
+            (Unresolved::Rejected(error), Some(guard)) => {
+                ClaimsRejection { inner: Kind::Auth { rejection: guard.reject(&error), error } }
+            }
+            (Unresolved::OtherClaimsType, _) => {
+                not_found("the JwtAuth middleware on this route verifies another claims type")
+            }
+            _ => not_found(NO_MIDDLEWARE),
+        }
+    })
+}
+
+fn required<T>(req: &HttpRequest, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
+where
+    T: DeserializeOwned + Clone + 'static,
+{
+    lookup::<T>(req, false, what)?.ok_or_else(|| ClaimsRejection {
+        inner: Kind::NotFound { what, claims: short_name::<T>(), hint: NO_MIDDLEWARE },
+    })
+}
+
+impl<T: DeserializeOwned + Clone + 'static> FromRequest for Claims<T> {
+    type Error = ClaimsRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(required::<T>(req, "Claims").map(|v| Claims(v.into_claims())))
+    }
+}
+
+impl<T: DeserializeOwned + Clone + 'static> FromRequest for OptionalClaims<T> {
+    type Error = ClaimsRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(lookup::<T>(req, true, "OptionalClaims").map(|v| OptionalClaims(v.map(Verified::into_claims))))
+    }
+}
+
+impl<T: DeserializeOwned + Clone + 'static> FromRequest for Token<T> {
+    type Error = ClaimsRejection;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(required::<T>(req, "Token").map(Token))
+    }
+}

@@ -1,0 +1,40 @@
+//! jwtguard for actix-web 4.
+//!
+//! ```
+//! use actix_web::{App, Responder, web};
+//! use jwtguard_actix::{Claims, JwtAuth, RequireScope};
+//! use jwtguard_core::{Algorithm, Key, Validator};
+//!
+//! #[derive(Clone, serde::Deserialize, serde::Serialize)]
+//! struct MyClaims { sub: String }
+//!
+//! async fn me(Claims(c): Claims<MyClaims>) -> impl Responder { web::Json(c) }
+//! async fn admin() -> &'static str { "admin" }
+//!
+//! let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+//! let app = App::new()
+//!     .wrap(JwtAuth::<MyClaims>::new(validator.clone()))
+//!     .service(web::resource("/me").to(me))
+//!     .service(web::scope("/admin").wrap(RequireScope::all(["admin"])).route("", web::get().to(admin)));
+//! # Ok::<_, jwtguard_core::ConfigError>(())
+//! ```
+//!
+//! [`JwtAuth`] verifies with the shared core and answers failures with the core's RFC 6750
+//! mapping: the same status, `WWW-Authenticate` and body, byte for byte, as `jwtguard-tower`
+//! sends for the same failure and configuration. Nothing on the request path takes a lock: the
+//! validator is shared through an `Arc` by every worker.
+//!
+//! The core types are re-exported, so this crate is the one dependency an actix app needs.
+
+mod extract;
+mod head;
+mod middleware;
+mod require;
+
+pub use extract::{Claims, ClaimsRejection, OptionalClaims, Token};
+pub use jwtguard_core::{
+    Algorithm, Challenge, Claim, ConfigError, Error, ErrorKind, Guard, Key, KeySet, TokenInfo, TokenSource,
+    TokenSources, Validator, Verified,
+};
+pub use middleware::{JwtAuth, JwtAuthMiddleware, OnRejection};
+pub use require::{Require, RequireClaim, RequireMiddleware, RequireRole, RequireScope, Requirement};

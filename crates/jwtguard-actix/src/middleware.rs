@@ -1,0 +1,262 @@
+//! [`JwtAuth`]: the `.wrap(JwtAuth::new(..))` middleware.
+
+use std::fmt;
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{AUTHORIZATION, HeaderName};
+use actix_web::{HttpMessage, HttpResponse};
+use futures_util::future::{Either, MapOk, TryFutureExt};
+use jwtguard_core::{Challenge, Error, Guard, TokenSource, TokenSources};
+use serde::de::DeserializeOwned;
+
+use crate::head::{Head, render};
+
+/// Marks a request the middleware has seen, so extractors can tell "anonymous in optional mode"
+/// from "no middleware at all".
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MiddlewareRan;
+
+/// Builds the response for a rejected request. Implemented by [`DefaultRejection`] (the core's
+/// RFC 6750 answer) and by every `Fn(&Error) -> HttpResponse`. The [`Error`] is also put in the
+/// response's extensions.
+pub trait OnRejection: 'static {
+    /// The response for `error`, rendered with `guard`'s realm and body format.
+    fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse;
+}
+
+/// The core's RFC 6750 answer: the same bytes `jwtguard-tower` sends.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DefaultRejection;
+
+impl OnRejection for DefaultRejection {
+    fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse {
+        render(guard.reject(error), error)
+    }
+}
+
+impl<F> OnRejection for F
+where
+    F: Fn(&Error) -> HttpResponse + 'static,
+{
+    fn on_rejection(&self, error: &Error, _guard: &Guard) -> HttpResponse {
+        let mut res = self(error);
+        res.extensions_mut().insert(error.clone());
+        res
+    }
+}
+
+/// Authenticates every request with a bearer JWT; `T` is the claims type handlers extract.
+///
+/// On success [`Verified<T>`](jwtguard_core::Verified) and
+/// [`TokenInfo`](jwtguard_core::TokenInfo) go into the request extensions; on failure the
+/// middleware answers itself (the right side of [`EitherBody`]) without calling the service.
+///
+/// ```
+/// use jwtguard_actix::{Challenge, JwtAuth};
+/// use jwtguard_core::{Algorithm, Key, Validator};
+///
+/// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+/// let auth = JwtAuth::<serde_json::Value>::new(validator)
+///     .optional()
+///     .challenge(Challenge::new("orders")?.problem_json(true));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[must_use]
+pub struct JwtAuth<T, R = DefaultRejection> {
+    guard: Guard,
+    strip_token: bool,
+    on_rejection: Rc<R>,
+    _claims: PhantomData<fn() -> T>,
+}
+
+impl<T, R> Clone for JwtAuth<T, R> {
+    fn clone(&self) -> Self {
+        JwtAuth {
+            guard: self.guard.clone(),
+            strip_token: self.strip_token,
+            on_rejection: self.on_rejection.clone(),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<T, R> fmt::Debug for JwtAuth<T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuth")
+            .field("guard", &self.guard)
+            .field("strip_token", &self.strip_token)
+            .field("claims", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> JwtAuth<T> {
+    /// A middleware that requires a valid token in `Authorization: Bearer`, answering failures
+    /// with realm `api` and empty bodies. Takes a [`Validator`](jwtguard_core::Validator) or a
+    /// configured [`Guard`].
+    pub fn new(guard: impl Into<Guard>) -> Self {
+        JwtAuth {
+            guard: guard.into(),
+            strip_token: false,
+            on_rejection: Rc::new(DefaultRejection),
+            _claims: PhantomData,
+        }
+    }
+}
+
+impl<T, R> JwtAuth<T, R> {
+    /// Lets requests without any token through, anonymous; a bad token is still rejected.
+    /// Defaults to: a token is required.
+    pub fn optional(mut self) -> Self {
+        self.guard = self.guard.optional(true);
+        self
+    }
+
+    /// Where tokens are looked for. Defaults to `Authorization: Bearer` only.
+    pub fn sources(mut self, sources: TokenSources) -> Self {
+        self.guard = self.guard.sources(sources);
+        self
+    }
+
+    /// The realm and body format of rejections. Defaults to realm `api`, empty body.
+    pub fn challenge(mut self, challenge: Challenge) -> Self {
+        self.guard = self.guard.challenge(challenge);
+        self
+    }
+
+    /// Removes the `Authorization` header (or the custom token header) before the service sees
+    /// the request. Defaults to: kept, marked sensitive.
+    pub fn strip_token(mut self) -> Self {
+        self.strip_token = true;
+        self
+    }
+
+    /// Replaces the rejection response with a closure `Fn(&Error) -> HttpResponse` or your own
+    /// [`OnRejection`]. Defaults to [`DefaultRejection`].
+    ///
+    /// ```
+    /// use actix_web::HttpResponse;
+    /// use jwtguard_actix::JwtAuth;
+    /// use jwtguard_core::{Algorithm, Error, Key, Validator};
+    ///
+    /// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+    /// let auth = JwtAuth::<serde_json::Value>::new(validator)
+    ///     .on_rejection(|err: &Error| HttpResponse::Unauthorized().body(err.kind().as_str()));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn on_rejection<R2: OnRejection>(self, on_rejection: R2) -> JwtAuth<T, R2> {
+        JwtAuth {
+            guard: self.guard,
+            strip_token: self.strip_token,
+            on_rejection: Rc::new(on_rejection),
+            _claims: PhantomData,
+        }
+    }
+
+    /// The guard this middleware authenticates with.
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+}
+
+impl<S, B, T, R> Transform<S, ServiceRequest> for JwtAuth<T, R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    T: DeserializeOwned + Clone + 'static,
+    R: OnRejection,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = JwtAuthMiddleware<S, T, R>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(JwtAuthMiddleware { service: Rc::new(service), config: self.clone() }))
+    }
+}
+
+/// The service made by [`JwtAuth`].
+pub struct JwtAuthMiddleware<S, T, R> {
+    service: Rc<S>,
+    config: JwtAuth<T, R>,
+}
+
+impl<S, T, R> fmt::Debug for JwtAuthMiddleware<S, T, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JwtAuthMiddleware").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+type Passed<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+
+impl<S, B, T, R> Service<ServiceRequest> for JwtAuthMiddleware<S, T, R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    T: DeserializeOwned + Clone + 'static,
+    R: OnRejection,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Either<Ready<Result<Self::Response, Self::Error>>, MapOk<S::Future, Passed<B>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
+        let guard = &self.config.guard;
+        let head = Head { headers: req.headers(), query: req.query_string() };
+        match guard.authenticate::<T, _>(&head) {
+            Ok(Some(verified)) => {
+                let mut ext = req.extensions_mut();
+                ext.insert(verified.token().clone());
+                ext.insert(verified);
+            }
+            Ok(None) => {}
+            Err(err) => {
+                let res = self.config.on_rejection.on_rejection(&err, guard);
+                return Either::Left(ready(Ok(req.into_response(res).map_into_right_body())));
+            }
+        }
+        req.extensions_mut().insert(guard.clone());
+        req.extensions_mut().insert(MiddlewareRan);
+        protect_token(&mut req, self.config.strip_token, guard);
+        Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>))
+    }
+}
+
+/// Marks the credential headers sensitive, or removes them when stripping.
+fn protect_token(req: &mut ServiceRequest, strip: bool, guard: &Guard) {
+    let headers = req.headers_mut();
+    for source in guard.token_sources().as_slice() {
+        let name = match source {
+            TokenSource::Bearer => AUTHORIZATION,
+            TokenSource::Header(name) => match HeaderName::from_bytes(name.as_bytes()) {
+                Ok(name) => name,
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        if strip {
+            headers.remove(&name);
+        } else {
+            let values: Vec<_> = headers
+                .get_all(&name)
+                .cloned()
+                .map(|mut v| {
+                    v.set_sensitive(true);
+                    v
+                })
+                .collect();
+            headers.remove(&name);
+            for v in values {
+                headers.append(name.clone(), v);
+            }
+        }
+    }
+}

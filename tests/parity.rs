@@ -1,0 +1,147 @@
+//! The same failure, the same configuration: axum and actix answer with the same status, the
+//! same headers that matter and the same body, byte for byte.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use actix_web::{App, test, web};
+use axum::body::Body;
+use http_body_util::BodyExt;
+use jwtguard::{Algorithm, Challenge, Guard, TokenSource, TokenSources, Validator};
+use jwtguard_test::{Fixture, Minter};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const HEADERS: [&str; 3] = ["www-authenticate", "content-type", "retry-after"];
+
+#[derive(Debug, PartialEq)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, Option<String>)>,
+    body: Vec<u8>,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn token(claims: Value) -> String {
+    Minter::new(Algorithm::ES256).token(&claims)
+}
+
+fn good_claims() -> Value {
+    json!({"sub": "alice", "iss": "https://idp.example", "aud": "api", "exp": now() + 600, "scope": "orders:read"})
+}
+
+fn with(change: Value) -> String {
+    let mut c = good_claims();
+    for (k, v) in change.as_object().unwrap() {
+        if v.is_null() {
+            c.as_object_mut().unwrap().remove(k);
+        } else {
+            c[k] = v.clone();
+        }
+    }
+    token(c)
+}
+
+fn guard(problem_json: bool) -> Guard {
+    let validator = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .issuer("https://idp.example")
+        .audience("api")
+        .build()
+        .unwrap();
+    let sources = TokenSources::new([TokenSource::Bearer, TokenSource::Cookie("at".into())]).unwrap();
+    Guard::new(validator)
+        .sources(sources)
+        .challenge(Challenge::new("shop \"main\"").unwrap().problem_json(problem_json))
+}
+
+async fn ok() -> &'static str {
+    "ok"
+}
+
+async fn axum_answer(guard: Guard, path: &str, headers: &[(&str, String)]) -> Answer {
+    use jwtguard::tower::{JwtAuthLayer, RequireScope};
+    let app = axum::Router::new()
+        .route("/me", axum::routing::get(ok))
+        .route("/write", axum::routing::get(ok).layer(RequireScope::all(["orders:write"])))
+        .layer(JwtAuthLayer::<Value>::new(guard));
+    let mut req = http::Request::builder().uri(path);
+    for (k, v) in headers {
+        req = req.header(*k, v.as_str());
+    }
+    let res = app.oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    Answer {
+        status: res.status().as_u16(),
+        headers: HEADERS
+            .iter()
+            .map(|h| (h.to_string(), res.headers().get(*h).map(|v| v.to_str().unwrap().to_owned())))
+            .collect(),
+        body: res.into_body().collect().await.unwrap().to_bytes().to_vec(),
+    }
+}
+
+async fn actix_answer(guard: Guard, path: &str, headers: &[(&str, String)]) -> Answer {
+    use jwtguard::actix::{JwtAuth, RequireScope};
+    let app = test::init_service(
+        App::new().service(
+            web::scope("")
+                .wrap(JwtAuth::<Value>::new(guard))
+                .route("/me", web::get().to(ok))
+                .service(web::scope("/write").wrap(RequireScope::all(["orders:write"])).route("", web::get().to(ok))),
+        ),
+    )
+    .await;
+    let mut req = test::TestRequest::get().uri(path);
+    for (k, v) in headers {
+        req = req.append_header((*k, v.as_str()));
+    }
+    let res = test::call_service(&app, req.to_request()).await;
+    let status = res.status().as_u16();
+    let headers = HEADERS
+        .iter()
+        .map(|h| (h.to_string(), res.headers().get(*h).map(|v| v.to_str().unwrap().to_owned())))
+        .collect();
+    Answer { status, headers, body: test::read_body(res).await.to_vec() }
+}
+
+#[actix_web::test]
+async fn axum_and_actix_answer_every_failure_alike() {
+    let bearer = |t: String| vec![("authorization", format!("Bearer {t}"))];
+    let other_key = Minter::new(Algorithm::ES256).fixture(Fixture::P256b).token(&good_claims());
+    type Case<'a> = (&'a str, &'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case<'_>> = vec![
+        ("no token", "/me", vec![], 401),
+        ("basic scheme", "/me", vec![("authorization", "Basic dXNlcjpwdw==".into())], 401),
+        ("bearer without token", "/me", vec![("authorization", "Bearer".into())], 400),
+        ("two credentials", "/me", vec![("authorization", "Bearer a b".into())], 400),
+        ("two authorization headers", "/me", [bearer(with(json!({}))), bearer(with(json!({})))].concat(), 400),
+        ("malformed", "/me", bearer("x.y.z".into()), 401),
+        ("expired", "/me", bearer(with(json!({"exp": now() - 3600}))), 401),
+        ("not yet valid", "/me", bearer(with(json!({"nbf": now() + 3600}))), 401),
+        ("wrong audience", "/me", bearer(with(json!({"aud": "billing"}))), 401),
+        ("wrong issuer", "/me", bearer(with(json!({"iss": "https://evil.example"}))), 401),
+        ("no exp", "/me", bearer(with(json!({"exp": null}))), 401),
+        ("bad signature", "/me", bearer(other_key), 401),
+        ("alg none", "/me", bearer("eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.".into()), 401),
+        ("oversize", "/me", bearer("a".repeat(9000)), 401),
+        ("bad cookie token", "/me", vec![("cookie", "at=x.y.z".into())], 401),
+        ("two cookies", "/me", vec![("cookie", "at=a.b.c; at=d.e.f".into())], 400),
+        ("scope missing", "/write", bearer(with(json!({}))), 403),
+    ];
+    assert!(cases.len() >= 12);
+    for problem_json in [false, true] {
+        for (name, path, headers, status) in &cases {
+            let a = axum_answer(guard(problem_json), path, headers).await;
+            let b = actix_answer(guard(problem_json), path, headers).await;
+            assert_eq!(a.status, *status, "{name}");
+            assert_eq!(a, b, "{name} (problem_json: {problem_json})");
+            assert!(a.headers[0].1.as_deref().unwrap().starts_with(r#"Bearer realm="shop \"main\"""#), "{name}");
+            assert_eq!(a.body.is_empty(), !problem_json, "{name}");
+        }
+    }
+    // And the happy path is the same too.
+    let a = axum_answer(guard(false), "/me", &bearer(with(json!({})))).await;
+    let b = actix_answer(guard(false), "/me", &bearer(with(json!({})))).await;
+    assert_eq!((a.status, &a.body), (200, &b"ok".to_vec()));
+    assert_eq!((b.status, &b.body), (200, &b"ok".to_vec()));
+}
