@@ -39,6 +39,11 @@ pub struct Claims<T>(pub T);
 
 impl<T> Claims<T> {
     /// The claims.
+    ///
+    /// ```
+    /// let claims = jwtguard_actix::Claims(42);
+    /// assert_eq!(claims.into_inner(), 42);
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -79,6 +84,12 @@ pub struct Token<T>(pub Verified<T>);
 
 impl<T> Token<T> {
     /// The verified token.
+    ///
+    /// ```
+    /// async fn handler(token: jwtguard_actix::Token<serde_json::Value>) -> String {
+    ///     token.into_inner().into_claims().to_string()
+    /// }
+    /// ```
     pub fn into_inner(self) -> Verified<T> {
         self.0
     }
@@ -94,6 +105,19 @@ impl<T> Deref for Token<T> {
 /// Why `Claims<T>`, `OptionalClaims<T>` or `Token<T>` could not be extracted. Its
 /// `error_response` is the core's RFC 6750 answer (with `WWW-Authenticate`), or a 500 naming the
 /// missing middleware.
+///
+/// ```
+/// use actix_web::{HttpResponse, ResponseError};
+/// use jwtguard_actix::{Claims, ClaimsRejection};
+///
+/// // Handle the rejection yourself by extracting a Result.
+/// async fn handler(claims: Result<Claims<serde_json::Value>, ClaimsRejection>) -> HttpResponse {
+///     match claims {
+///         Ok(Claims(c)) => HttpResponse::Ok().body(c.to_string()),
+///         Err(rejection) => rejection.error_response(),
+///     }
+/// }
+/// ```
 pub struct ClaimsRejection {
     inner: Kind,
 }
@@ -105,6 +129,15 @@ enum Kind {
 
 impl ClaimsRejection {
     /// The authentication error, or `None` when the extractor was used without the middleware.
+    ///
+    /// ```
+    /// async fn handler(claims: Result<jwtguard_actix::Claims<serde_json::Value>, jwtguard_actix::ClaimsRejection>) -> String {
+    ///     match claims {
+    ///         Ok(_) => "in".into(),
+    ///         Err(r) => r.error().map_or("no middleware".into(), |e| e.kind().as_str().to_owned()),
+    ///     }
+    /// }
+    /// ```
     pub fn error(&self) -> Option<&Error> {
         match &self.inner {
             Kind::Auth { error, .. } => Some(error),

@@ -36,5 +36,5 @@ pub use jwtguard_core::{
     Algorithm, Challenge, Claim, ConfigError, Error, ErrorKind, Guard, Key, KeySet, TokenInfo, TokenSource,
     TokenSources, Validator, Verified,
 };
-pub use middleware::{JwtAuth, JwtAuthMiddleware, OnRejection};
+pub use middleware::{DefaultRejection, JwtAuth, JwtAuthMiddleware, OnRejection};
 pub use require::{Require, RequireClaim, RequireMiddleware, RequireRole, RequireScope, Requirement};

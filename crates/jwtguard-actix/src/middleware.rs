@@ -23,12 +23,44 @@ pub(crate) struct MiddlewareRan;
 /// Builds the response for a rejected request. Implemented by [`DefaultRejection`] (the core's
 /// RFC 6750 answer) and by every `Fn(&Error) -> HttpResponse`. The [`Error`] is also put in the
 /// response's extensions.
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use jwtguard_core::{Error, Guard};
+/// use jwtguard_actix::{DefaultRejection, JwtAuth, OnRejection};
+///
+/// /// The default answer plus a header of our own.
+/// struct Tagged;
+///
+/// impl OnRejection for Tagged {
+///     fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse {
+///         let mut res = DefaultRejection.on_rejection(error, guard);
+///         res.headers_mut().insert(
+///             actix_web::http::header::HeaderName::from_static("x-auth"),
+///             actix_web::http::header::HeaderValue::from_static("jwtguard"),
+///         );
+///         res
+///     }
+/// }
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let auth = JwtAuth::<serde_json::Value>::new(validator).on_rejection(Tagged);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub trait OnRejection: 'static {
     /// The response for `error`, rendered with `guard`'s realm and body format.
     fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse;
 }
 
 /// The core's RFC 6750 answer: the same bytes `jwtguard-tower` sends.
+///
+/// ```
+/// use jwtguard_core::{Error, ErrorKind, Guard};
+/// use jwtguard_actix::{DefaultRejection, OnRejection};
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let res = DefaultRejection.on_rejection(&Error::new(ErrorKind::Expired), &Guard::new(validator));
+/// assert_eq!(res.status(), 401);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRejection;
 
@@ -98,6 +130,12 @@ impl<T> JwtAuth<T> {
     /// A middleware that requires a valid token in `Authorization: Bearer`, answering failures
     /// with realm `api` and empty bodies. Takes a [`Validator`](jwtguard_core::Validator) or a
     /// configured [`Guard`].
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn new(guard: impl Into<Guard>) -> Self {
         JwtAuth {
             guard: guard.into(),
@@ -111,18 +149,39 @@ impl<T> JwtAuth<T> {
 impl<T, R> JwtAuth<T, R> {
     /// Lets requests without any token through, anonymous; a bad token is still rejected.
     /// Defaults to: a token is required.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator).optional();
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn optional(mut self) -> Self {
         self.guard = self.guard.optional(true);
         self
     }
 
     /// Where tokens are looked for. Defaults to `Authorization: Bearer` only.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_actix::{TokenSource, TokenSources};
+    /// let sources = TokenSources::new([TokenSource::Bearer, TokenSource::Header("X-Api-Token".into())])?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator).sources(sources);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn sources(mut self, sources: TokenSources) -> Self {
         self.guard = self.guard.sources(sources);
         self
     }
 
     /// The realm and body format of rejections. Defaults to realm `api`, empty body.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator)
+    ///     .challenge(jwtguard_actix::Challenge::new("orders")?);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn challenge(mut self, challenge: Challenge) -> Self {
         self.guard = self.guard.challenge(challenge);
         self
@@ -130,6 +189,12 @@ impl<T, R> JwtAuth<T, R> {
 
     /// Removes the `Authorization` header (or the custom token header) before the service sees
     /// the request. Defaults to: kept, marked sensitive.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator).strip_token();
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn strip_token(mut self) -> Self {
         self.strip_token = true;
         self
@@ -158,6 +223,13 @@ impl<T, R> JwtAuth<T, R> {
     }
 
     /// The guard this middleware authenticates with.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let auth = jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator).optional();
+    /// assert!(auth.guard().is_optional());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn guard(&self) -> &Guard {
         &self.guard
     }
@@ -182,6 +254,14 @@ where
 }
 
 /// The service made by [`JwtAuth`].
+///
+/// ```
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// use actix_web::{App, web};
+/// // Made by `JwtAuth` when actix builds the app; you only name it in type signatures.
+/// let app = App::new().wrap(jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator)).route("/", web::get().to(|| async { "ok" }));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub struct JwtAuthMiddleware<S, T, R> {
     service: Rc<S>,
     config: JwtAuth<T, R>,

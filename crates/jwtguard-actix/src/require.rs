@@ -16,6 +16,26 @@ use jwtguard_core::{Challenge, Error, ErrorKind, Guard, TokenInfo, Verified};
 use crate::head::render;
 
 /// A check on the extensions of an authenticated request.
+///
+/// ```
+/// use actix_web::dev::Extensions;
+/// use jwtguard_core::{Error, ErrorKind, TokenInfo};
+/// use jwtguard_actix::{Require, Requirement};
+///
+/// /// Only tokens that name a subject.
+/// struct HasSubject;
+///
+/// impl Requirement for HasSubject {
+///     fn check(&self, extensions: &Extensions) -> Result<(), Error> {
+///         match extensions.get::<TokenInfo>() {
+///             Some(t) if t.registered().sub().is_some() => Ok(()),
+///             Some(_) => Err(Error::new(ErrorKind::InsufficientScope)),
+///             None => Err(Error::new(ErrorKind::Missing)),
+///         }
+///     }
+/// }
+/// let middleware = Require::new(HasSubject);
+/// ```
 pub trait Requirement: 'static {
     /// `Ok` to let the request through; an error of kind `Missing` (no token) or
     /// `InsufficientScope`.
@@ -40,6 +60,13 @@ impl Requirement for Required {
 
 /// A middleware that lets a request through only when its [`Requirement`] holds. Wrap it
 /// inside [`JwtAuth`](crate::JwtAuth) (actix runs the last `.wrap` first).
+///
+/// ```
+/// use actix_web::{App, web};
+/// let app = App::new().service(
+///     web::scope("/admin").wrap(jwtguard_actix::RequireRole::any(["admin"])).route("", web::get().to(|| async { "ok" })),
+/// );
+/// ```
 #[must_use]
 pub struct Require<Q> {
     requirement: Rc<Q>,
@@ -59,6 +86,11 @@ impl<Q> fmt::Debug for Require<Q> {
 
 impl<Q: Requirement> Require<Q> {
     /// A middleware enforcing `requirement`.
+    ///
+    /// ```
+    /// use jwtguard_core::authz::Required;
+    /// let middleware = jwtguard_actix::Require::new(Required::all_scopes(["orders:write"]));
+    /// ```
     pub fn new(requirement: Q) -> Self {
         Require { requirement: Rc::new(requirement) }
     }
@@ -74,10 +106,18 @@ pub struct RequireScope;
 
 impl RequireScope {
     /// Every one of `scopes` is required.
+    ///
+    /// ```
+    /// let middleware = jwtguard_actix::RequireScope::all(["orders:read", "orders:write"]);
+    /// ```
     pub fn all(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::all_scopes(scopes))
     }
     /// Any one of `scopes` is enough.
+    ///
+    /// ```
+    /// let middleware = jwtguard_actix::RequireScope::any(["orders:read", "admin"]);
+    /// ```
     pub fn any(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::any_scopes(scopes))
     }
@@ -93,10 +133,18 @@ pub struct RequireRole;
 
 impl RequireRole {
     /// Every one of `roles` is required.
+    ///
+    /// ```
+    /// let middleware = jwtguard_actix::RequireRole::all(["admin", "billing"]);
+    /// ```
     pub fn all(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::all_roles(roles))
     }
     /// Any one of `roles` is enough.
+    ///
+    /// ```
+    /// let middleware = jwtguard_actix::RequireRole::any(["admin", "billing"]);
+    /// ```
     pub fn any(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::any_roles(roles))
     }
@@ -123,6 +171,10 @@ impl<T, F> fmt::Debug for RequireClaim<T, F> {
 
 impl<T: 'static, F: Fn(&T) -> bool + 'static> RequireClaim<T, F> {
     /// A middleware that requires `predicate` to hold for the verified claims.
+    ///
+    /// ```
+    /// let verified_email = jwtguard_actix::RequireClaim::new(|c: &serde_json::Value| c["email_verified"] == true);
+    /// ```
     #[allow(clippy::new_ret_no_self)]
     pub fn new(predicate: F) -> Require<RequireClaim<T, F>> {
         Require::new(RequireClaim { predicate, _claims: PhantomData })
@@ -157,6 +209,12 @@ where
 }
 
 /// The service made by [`Require`].
+///
+/// ```
+/// use actix_web::{App, web};
+/// // Made by `Require` when actix builds the app; you only name it in type signatures.
+/// let app = App::new().wrap(jwtguard_actix::RequireScope::all(["a"])).route("/", web::get().to(|| async { "ok" }));
+/// ```
 pub struct RequireMiddleware<S, Q> {
     service: Rc<S>,
     requirement: Rc<Q>,

@@ -54,6 +54,10 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every supported algorithm.
+    ///
+    /// ```
+    /// assert!(!jwtguard_core::Algorithm::ALL.iter().any(|a| a.as_str() == "none"));
+    /// ```
     pub const ALL: [Algorithm; 13] = [
         Algorithm::HS256,
         Algorithm::HS384,
@@ -138,6 +142,12 @@ impl FromStr for Algorithm {
 
 /// The kind of a verification key. The kind, not the token, decides the primitive: an RSA,
 /// EC or OKP public key can never be used as an HMAC secret.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, KeyKind};
+/// assert_eq!(Algorithm::HS256.key_kind(), KeyKind::Hmac);
+/// assert!(!KeyKind::Rsa.algorithms().contains(&Algorithm::HS256));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyKind {

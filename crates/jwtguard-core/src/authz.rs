@@ -35,21 +35,40 @@ impl Required {
     }
 
     /// Every one of `scopes`.
+    ///
+    /// ```
+    /// let rule = jwtguard_core::authz::Required::all_scopes(["a", "b"]);
+    /// assert_eq!(rule.scope_param(), Some("a b"));
+    /// ```
     pub fn all_scopes(scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Required::new(What::Scopes, true, scopes)
     }
 
     /// Any one of `scopes`.
+    ///
+    /// ```
+    /// let rule = jwtguard_core::authz::Required::any_scopes(["a", "b"]);
+    /// assert_eq!(rule.scope_param(), Some("a b"));
+    /// ```
     pub fn any_scopes(scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Required::new(What::Scopes, false, scopes)
     }
 
     /// Every one of `roles`.
+    ///
+    /// ```
+    /// let rule = jwtguard_core::authz::Required::all_roles(["admin"]);
+    /// assert_eq!(rule.scope_param(), None);
+    /// ```
     pub fn all_roles(roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Required::new(What::Roles, true, roles)
     }
 
     /// Any one of `roles`.
+    ///
+    /// ```
+    /// let rule = jwtguard_core::authz::Required::any_roles(["admin", "ops"]);
+    /// ```
     pub fn any_roles(roles: impl IntoIterator<Item = impl Into<String>>) -> Self {
         Required::new(What::Roles, false, roles)
     }
@@ -59,6 +78,12 @@ impl Required {
     ///
     /// # Errors
     /// As above.
+    ///
+    /// ```
+    /// use jwtguard_core::{ErrorKind, authz::Required};
+    /// let err = Required::all_scopes(["a"]).check(None).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::Missing);
+    /// ```
     pub fn check(&self, token: Option<&TokenInfo>) -> Result<(), Error> {
         let claims = token.ok_or(Error::new(ErrorKind::Missing))?.registered();
         let has = |item: &String| match self.what {
@@ -70,6 +95,10 @@ impl Required {
     }
 
     /// The `scope="…"` to name in a 403: the scopes for a scope rule, none for a role rule.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::authz::Required::all_scopes(["x"]).scope_param(), Some("x"));
+    /// ```
     pub fn scope_param(&self) -> Option<&str> {
         (self.what == What::Scopes).then_some(&*self.joined)
     }

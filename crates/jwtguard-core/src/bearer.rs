@@ -15,6 +15,12 @@
 use crate::{ConfigError, Error};
 
 /// The RFC 6750 §3.1 error codes, plus the two answers that carry none.
+///
+/// ```
+/// use jwtguard_core::{BearerError, ErrorKind};
+/// assert_eq!(ErrorKind::WrongAudience.bearer(), BearerError::InvalidToken);
+/// assert_eq!(BearerError::InvalidToken.status(), 401);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BearerError {
@@ -62,6 +68,10 @@ impl BearerError {
     }
 
     /// The fixed human-readable description. It never says which check failed.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::BearerError::InvalidToken.description(), "the access token is invalid");
+    /// ```
     pub const fn description(self) -> &'static str {
         match self {
             BearerError::Missing => "a bearer token is required",
@@ -129,6 +139,12 @@ impl Challenge {
     ///
     /// # Errors
     /// [`ConfigError::InvalidHeaderValue`] for control or non-ASCII characters.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Challenge::new("orders")?.realm(), "orders");
+    /// assert!(jwtguard_core::Challenge::new("line\nbreak").is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn new(realm: &str) -> Result<Self, ConfigError> {
         if !realm.bytes().all(|b| (0x20..0x7f).contains(&b)) {
             return Err(ConfigError::InvalidHeaderValue("realm"));
@@ -138,17 +154,33 @@ impl Challenge {
 
     /// Answer with an RFC 9457 `application/problem+json` body instead of an empty one.
     /// Defaults to an empty body.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let r = Challenge::default().problem_json(true).respond(&Error::new(ErrorKind::Missing));
+    /// assert_eq!(r.content_type(), Some("application/problem+json"));
+    /// ```
     pub fn problem_json(mut self, enabled: bool) -> Self {
         self.problem_json = enabled;
         self
     }
 
     /// The realm.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Challenge::default().realm(), "api");
+    /// ```
     pub fn realm(&self) -> &str {
         &self.realm
     }
 
     /// Renders the answer to `error`.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let r = Challenge::default().respond(&Error::new(ErrorKind::InvalidRequest));
+    /// assert_eq!(r.status(), 400);
+    /// ```
     pub fn respond(&self, error: &Error) -> Rejection {
         self.respond_with_scope(error, None)
     }
@@ -156,6 +188,13 @@ impl Challenge {
     /// Renders the answer to `error`, naming the `scope` that would have been enough (for
     /// [`BearerError::InsufficientScope`]). `scope` must already be valid scope-token text
     /// (see [`validate_scope`]); anything else is left out.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let r = Challenge::default().respond_with_scope(&Error::new(ErrorKind::InsufficientScope), Some("admin"));
+    /// assert_eq!(r.status(), 403);
+    /// assert!(r.www_authenticate().is_some_and(|v| v.ends_with(r#"scope="admin""#)));
+    /// ```
     pub fn respond_with_scope(&self, error: &Error, scope: Option<&str>) -> Rejection {
         let bearer = error.kind().bearer();
         let www_authenticate = match bearer {
@@ -221,6 +260,13 @@ pub fn validate_scope(scope: &str) -> Result<(), ConfigError> {
 }
 
 /// A rendered rejection: what the framework glue turns into a response.
+///
+/// ```
+/// use jwtguard_core::{Challenge, Error, ErrorKind};
+/// let (status, www, content_type, body) = Challenge::default().respond(&Error::new(ErrorKind::Expired)).into_parts();
+/// assert_eq!((status, content_type, body.len()), (401, None, 0));
+/// assert!(www.is_some());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     bearer: BearerError,
@@ -231,34 +277,75 @@ pub struct Rejection {
 }
 
 /// How long a client is told to wait (`Retry-After`) when keys are unavailable, in seconds.
+///
+/// ```
+/// assert_eq!(jwtguard_core::bearer::RETRY_AFTER_SECS, 5);
+/// ```
 pub const RETRY_AFTER_SECS: u32 = 5;
 
 impl Rejection {
     /// The `Retry-After` value in seconds, for 503 answers.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::KeysUnavailable)).retry_after(), Some(5));
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::Expired)).retry_after(), None);
+    /// ```
     pub fn retry_after(&self) -> Option<u32> {
         (self.bearer == BearerError::Unavailable).then_some(RETRY_AFTER_SECS)
     }
     /// The RFC 6750 error this answer renders.
+    ///
+    /// ```
+    /// use jwtguard_core::{BearerError, Challenge, Error, ErrorKind};
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::Revoked)).bearer(), BearerError::InvalidToken);
+    /// ```
     pub fn bearer(&self) -> BearerError {
         self.bearer
     }
     /// The HTTP status.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::InsufficientScope)).status(), 403);
+    /// ```
     pub fn status(&self) -> u16 {
         self.status
     }
     /// The `WWW-Authenticate` value, if any.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::Missing)).www_authenticate(), Some(r#"Bearer realm="api""#));
+    /// ```
     pub fn www_authenticate(&self) -> Option<&str> {
         self.www_authenticate.as_deref()
     }
     /// The `Content-Type` of the body, if it has one.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// assert_eq!(Challenge::default().respond(&Error::new(ErrorKind::Missing)).content_type(), None);
+    /// ```
     pub fn content_type(&self) -> Option<&'static str> {
         self.content_type
     }
     /// The body (empty unless problem+json is enabled).
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// assert!(Challenge::default().respond(&Error::new(ErrorKind::Missing)).body().is_empty());
+    /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
     }
     /// Splits into status, `WWW-Authenticate`, `Content-Type` and body.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let (status, ..) = Challenge::default().respond(&Error::new(ErrorKind::Missing)).into_parts();
+    /// assert_eq!(status, 401);
+    /// ```
     pub fn into_parts(self) -> (u16, Option<String>, Option<&'static str>, Vec<u8>) {
         (self.status, self.www_authenticate, self.content_type, self.body)
     }

@@ -10,6 +10,15 @@ use crate::Algorithm;
 use crate::json::{CowStr, Name, Seen, Skip};
 
 /// The protected header of a verified token.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// assert_eq!(verified.header().alg(), Algorithm::HS256);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Header {
     pub(crate) alg: Algorithm,
@@ -19,14 +28,41 @@ pub struct Header {
 
 impl Header {
     /// The algorithm that verified the signature.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().alg(), Algorithm::HS256);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn alg(&self) -> Algorithm {
         self.alg
     }
     /// The key id, if the token named one.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().kid(), Some("k1"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
     /// The `typ` header, if present.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().typ(), Some("at+jwt"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn typ(&self) -> Option<&str> {
         self.typ.as_deref()
     }
@@ -85,6 +121,15 @@ impl RawHeader<'_> {
 }
 
 /// The `aud` claim: one audience or several.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// assert!(verified.registered().aud().is_some_and(|a| a.contains("api")));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub enum Audience {
     /// `"aud": "api"`.
@@ -109,6 +154,12 @@ impl Audience {
     }
 
     /// `true` when `aud` is among them.
+    ///
+    /// ```
+    /// let aud = jwtguard_core::Audience::One("api".into());
+    /// assert!(aud.contains("api"));
+    /// assert!(!aud.contains("web"));
+    /// ```
     pub fn contains(&self, aud: &str) -> bool {
         self.iter().any(|a| a == aud)
     }
@@ -121,6 +172,11 @@ impl fmt::Debug for Audience {
 }
 
 /// A registered claim, for [`ValidatorBuilder::require`](crate::ValidatorBuilder::require).
+///
+/// ```
+/// let _ = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).require(jwtguard_core::Claim::Sub).require(jwtguard_core::Claim::Jti).build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Claim {
@@ -146,6 +202,17 @@ pub enum Claim {
 /// Times are whole seconds since the Unix epoch; a fractional `exp` is rounded down and a
 /// fractional `nbf`/`iat` up, so rounding never extends a token's life. `Debug` shows which
 /// claims are present, never their values.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// let claims = verified.registered();
+/// assert_eq!(claims.sub(), Some("alice"));
+/// assert!(claims.has_scope("orders:write"));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct RegisteredClaims {
     pub(crate) iss: Option<String>,
@@ -161,47 +228,146 @@ pub struct RegisteredClaims {
 
 impl RegisteredClaims {
     /// `iss`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().iss(), Some("https://idp.example"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn iss(&self) -> Option<&str> {
         self.iss.as_deref()
     }
     /// `sub`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().sub(), Some("alice"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sub(&self) -> Option<&str> {
         self.sub.as_deref()
     }
     /// `aud`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().aud().map(|a| a.iter().collect::<Vec<_>>()), Some(vec!["api"]));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn aud(&self) -> Option<&Audience> {
         self.aud.as_ref()
     }
     /// `exp`, seconds since the epoch.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().exp(), Some(4_102_444_800));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn exp(&self) -> Option<i64> {
         self.exp
     }
     /// `nbf`, seconds since the epoch.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().nbf(), Some(1_700_000_000));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn nbf(&self) -> Option<i64> {
         self.nbf
     }
     /// `iat`, seconds since the epoch.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().iat(), Some(1_700_000_000));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn iat(&self) -> Option<i64> {
         self.iat
     }
     /// `jti`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().jti(), Some("t-1"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn jti(&self) -> Option<&str> {
         self.jti.as_deref()
     }
     /// The scopes from `scope` and `scp`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().scopes().collect::<Vec<_>>(), ["orders:read", "orders:write"]);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
         self.scopes.iter().map(String::as_str)
     }
     /// `true` when the token grants `scope`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert!(verified.registered().has_scope("orders:read"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
     /// The roles from a top-level `roles` claim (an array of strings, as Entra ID sends it, or a
     /// space-separated string).
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().roles().collect::<Vec<_>>(), ["admin"]);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn roles(&self) -> impl Iterator<Item = &str> {
         self.roles.iter().map(String::as_str)
     }
     /// `true` when the token carries `role`.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert!(verified.registered().has_role("admin"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }

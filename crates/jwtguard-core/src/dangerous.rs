@@ -7,6 +7,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::{Error, ErrorKind, Header, Validator};
 
 /// A token read without any verification.
+///
+/// ```
+/// let t = jwtguard_core::dangerous::decode_unverified("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln")?;
+/// assert_eq!(t.header["alg"], "HS256");
+/// # Ok::<_, jwtguard_core::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unverified {
     /// The header as JSON.
@@ -16,6 +22,10 @@ pub struct Unverified {
 }
 
 /// The largest token [`decode_unverified`] reads.
+///
+/// ```
+/// assert_eq!(jwtguard_core::dangerous::MAX_UNVERIFIED_SIZE, 1 << 20);
+/// ```
 pub const MAX_UNVERIFIED_SIZE: usize = 1024 * 1024;
 
 /// Decodes a token's header and claims **without verifying anything**: not the signature, not

@@ -12,6 +12,14 @@ use crate::bearer::BearerError;
 /// The kind decides the HTTP answer through [`ErrorKind::bearer`], the one mapping every
 /// framework integration uses. The `Display` text never contains the token, a key or a claim
 /// value.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
+/// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+/// let err = validator.verify::<serde_json::Value>("a.b").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Malformed);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -175,6 +183,11 @@ pub struct Error {
 
 impl Error {
     /// An error of this kind.
+    ///
+    /// ```
+    /// let err = jwtguard_core::Error::new(jwtguard_core::ErrorKind::Revoked);
+    /// assert_eq!(err.to_string(), "token revoked");
+    /// ```
     pub const fn new(kind: ErrorKind) -> Self {
         Error { kind, detail: None, source: None }
     }
@@ -192,16 +205,32 @@ impl Error {
 
     /// An error of this kind caused by `source` (an I/O failure, say). The source must not
     /// carry a token or claim value.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// let io = std::io::Error::other("connection refused");
+    /// let err = jwtguard_core::Error::with_source(jwtguard_core::ErrorKind::KeysUnavailable, io);
+    /// assert!(err.source().is_some());
+    /// ```
     pub fn with_source(kind: ErrorKind, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         Error { kind, detail: None, source: Some(Arc::from(source.into())) }
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Error::new(jwtguard_core::ErrorKind::Expired).kind(), jwtguard_core::ErrorKind::Expired);
+    /// ```
     pub const fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The fixed detail, if any.
+    ///
+    /// ```
+    /// use jwtguard_core::{Error, ErrorKind};
+    /// assert_eq!(Error::detailed(ErrorKind::MissingClaim, "sub").detail(), Some("sub"));
+    /// ```
     pub const fn detail(&self) -> Option<&'static str> {
         self.detail
     }
@@ -244,6 +273,13 @@ impl StdError for Error {
 
 /// A configuration mistake, reported once at start-up by a `build()` or a key constructor,
 /// never per request.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, ConfigError, Key, Validator};
+/// let err = Validator::builder(Key::hmac([7u8; 32])?, []).build().unwrap_err();
+/// assert!(matches!(err, ConfigError::NoAlgorithms));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {

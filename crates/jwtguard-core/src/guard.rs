@@ -42,6 +42,13 @@ impl From<Validator> for Guard {
 impl Guard {
     /// A guard that reads `Authorization: Bearer`, answers with realm `api` and empty bodies,
     /// and requires a token.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let guard = jwtguard_core::Guard::new(validator);
+    /// assert!(!guard.is_optional());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn new(validator: Validator) -> Self {
         Guard {
             inner: Arc::new(Inner {
@@ -54,6 +61,14 @@ impl Guard {
     }
 
     /// Where tokens are looked for. Defaults to `Authorization: Bearer` only.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_core::{Guard, TokenSource, TokenSources};
+    /// let guard = Guard::new(validator).sources(TokenSources::new([TokenSource::Cookie("at".into())])?);
+    /// assert_eq!(guard.token_sources().as_slice().len(), 1);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn sources(mut self, sources: TokenSources) -> Self {
         Arc::make_mut(&mut self.inner).sources = sources;
@@ -61,6 +76,13 @@ impl Guard {
     }
 
     /// How rejections look. Defaults to realm `api` and an empty body.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let guard = jwtguard_core::Guard::new(validator).challenge(jwtguard_core::Challenge::new("shop")?);
+    /// assert_eq!(guard.challenge_config().realm(), "shop");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn challenge(mut self, challenge: Challenge) -> Self {
         Arc::make_mut(&mut self.inner).challenge = challenge;
@@ -69,6 +91,12 @@ impl Guard {
 
     /// When `true`, a request without any token passes through anonymous; a bad token is still
     /// rejected. Defaults to `false`.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert!(jwtguard_core::Guard::new(validator).optional(true).is_optional());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn optional(mut self, optional: bool) -> Self {
         Arc::make_mut(&mut self.inner).optional = optional;
@@ -76,21 +104,46 @@ impl Guard {
     }
 
     /// The validator.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let guard = jwtguard_core::Guard::from(validator);
+    /// assert_eq!(guard.validator().algorithms().count(), 1);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn validator(&self) -> &Validator {
         &self.inner.validator
     }
 
     /// Where tokens are looked for.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert_eq!(jwtguard_core::Guard::new(validator).token_sources(), &jwtguard_core::TokenSources::default());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn token_sources(&self) -> &TokenSources {
         &self.inner.sources
     }
 
     /// The rejection format.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert_eq!(jwtguard_core::Guard::new(validator).challenge_config().realm(), "api");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn challenge_config(&self) -> &Challenge {
         &self.inner.challenge
     }
 
     /// `true` in optional mode.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert!(!jwtguard_core::Guard::new(validator).is_optional());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn is_optional(&self) -> bool {
         self.inner.optional
     }
@@ -99,6 +152,23 @@ impl Guard {
     ///
     /// # Errors
     /// Why the request is not authenticated; render it with [`Guard::reject`].
+    ///
+    /// ```
+    /// struct Req(Vec<(&'static str, &'static [u8])>);
+    /// impl jwtguard_core::RequestHead for Req {
+    ///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+    ///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+    ///         v.into_iter()
+    ///     }
+    ///     fn query(&self) -> Option<&str> { None }
+    /// }
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let guard = jwtguard_core::Guard::new(validator).optional(true);
+    /// assert!(guard.authenticate::<serde_json::Value, _>(&Req(vec![])).is_ok_and(|v| v.is_none()));
+    /// let bad = Req(vec![("authorization", b"Bearer x.y.z")]);
+    /// assert!(guard.authenticate::<serde_json::Value, _>(&bad).is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn authenticate<T: DeserializeOwned, R: RequestHead>(&self, req: &R) -> Result<Option<Verified<T>>, Error> {
         match self.inner.sources.extract(req) {
             Ok(token) => self.inner.validator.verify(token).map(Some),
@@ -108,17 +178,46 @@ impl Guard {
     }
 
     /// The RFC 6750 answer to `error`.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_core::{Error, ErrorKind, Guard};
+    /// assert_eq!(Guard::new(validator).reject(&Error::new(ErrorKind::Missing)).status(), 401);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn reject(&self, error: &Error) -> Rejection {
         self.inner.challenge.respond(error)
     }
 
     /// The 403 `insufficient_scope` answer naming `scope` (or 401 when `error` is another kind).
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_core::{Error, ErrorKind, Guard};
+    /// let r = Guard::new(validator).reject_with_scope(&Error::new(ErrorKind::InsufficientScope), Some("a"));
+    /// assert_eq!(r.status(), 403);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn reject_with_scope(&self, error: &Error, scope: Option<&str>) -> Rejection {
         self.inner.challenge.respond_with_scope(error, scope)
     }
 }
 
 /// What an extractor found in a request, for [`resolve`].
+///
+/// ```
+/// struct Req(Vec<(&'static str, &'static [u8])>);
+/// impl jwtguard_core::RequestHead for Req {
+///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+///         v.into_iter()
+///     }
+///     fn query(&self) -> Option<&str> { None }
+/// }
+/// use jwtguard_core::guard::{Found, Unresolved, resolve};
+/// let found: Found<'_, serde_json::Value> = Found { verified: None, middleware_ran: false, other_claims_type: false, guard: None };
+/// assert!(matches!(resolve(found, &Req(vec![]), false), Err(Unresolved::NoMiddleware)));
+/// ```
 #[derive(Debug)]
 pub struct Found<'a, T> {
     /// The `Verified<T>` the auth middleware stored, if any.
@@ -133,6 +232,22 @@ pub struct Found<'a, T> {
 }
 
 /// Why an extractor found no claims.
+///
+/// ```
+/// struct Req(Vec<(&'static str, &'static [u8])>);
+/// impl jwtguard_core::RequestHead for Req {
+///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+///         v.into_iter()
+///     }
+///     fn query(&self) -> Option<&str> { None }
+/// }
+/// use jwtguard_core::guard::{Found, Unresolved, resolve};
+/// let found: Found<'_, serde_json::Value> = Found { verified: None, middleware_ran: true, other_claims_type: false, guard: None };
+/// assert!(matches!(resolve(found, &Req(vec![]), false), Err(Unresolved::Rejected(_))));
+/// let found: Found<'_, serde_json::Value> = Found { verified: None, middleware_ran: true, other_claims_type: false, guard: None };
+/// assert!(matches!(resolve(found, &Req(vec![]), true), Ok(None)));
+/// ```
 #[derive(Debug)]
 pub enum Unresolved {
     /// Authentication failed: render it with the guard.
@@ -149,6 +264,24 @@ pub enum Unresolved {
 ///
 /// # Errors
 /// [`Unresolved`] as above.
+///
+/// ```
+/// struct Req(Vec<(&'static str, &'static [u8])>);
+/// impl jwtguard_core::RequestHead for Req {
+///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+///         v.into_iter()
+///     }
+///     fn query(&self) -> Option<&str> { None }
+/// }
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// use jwtguard_core::guard::{Found, Unresolved, resolve};
+/// let guard = jwtguard_core::Guard::new(validator);
+/// let found: Found<'_, serde_json::Value> = Found { verified: None, middleware_ran: false, other_claims_type: false, guard: Some(&guard) };
+/// let bad = Req(vec![("authorization", b"Bearer x.y.z")]);
+/// assert!(matches!(resolve(found, &bad, true), Err(Unresolved::Rejected(_))));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub fn resolve<T, R>(found: Found<'_, T>, req: &R, optional: bool) -> Result<Option<Verified<T>>, Unresolved>
 where
     T: DeserializeOwned + Clone,

@@ -58,6 +58,12 @@ impl Key {
     ///
     /// # Errors
     /// [`ConfigError::WeakSecret`] for a shorter secret.
+    ///
+    /// ```
+    /// let key = jwtguard_core::Key::hmac(b"at least thirty-two bytes of secret!!")?;
+    /// assert!(jwtguard_core::Key::hmac(b"short").is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn hmac(secret: impl AsRef<[u8]>) -> Result<Key, ConfigError> {
         Key::from_material(Material::Hmac(Zeroizing::new(secret.as_ref().to_vec())), None)
     }
@@ -99,6 +105,12 @@ impl Key {
     ///
     /// # Errors
     /// [`ConfigError::Io`] when the file cannot be read, else as [`Key::from_pem`].
+    ///
+    /// ```
+    /// let key = jwtguard_core::Key::from_pem_file("../jwtguard-test/keys/rsa.cert.pem")?;
+    /// assert_eq!(key.kind(), jwtguard_core::KeyKind::Rsa);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Key, ConfigError> {
         Key::from_pem(read(path.as_ref())?)
     }
@@ -123,6 +135,12 @@ impl Key {
     }
 
     /// Sets the key id matched against the token's `kid`.
+    ///
+    /// ```
+    /// let key = jwtguard_core::Key::hmac([7u8; 32])?.with_kid("2024-01");
+    /// assert_eq!(key.kid(), Some("2024-01"));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn with_kid(mut self, kid: impl Into<String>) -> Key {
         self.kid = Some(kid.into());
         self
@@ -132,6 +150,14 @@ impl Key {
     ///
     /// # Errors
     /// [`ConfigError::KeyAlgorithmMismatch`] when the key cannot verify `alg`.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, Key};
+    /// let key = Key::hmac([7u8; 32])?.with_algorithm(Algorithm::HS512)?;
+    /// assert_eq!(key.algorithms().collect::<Vec<_>>(), [Algorithm::HS512]);
+    /// assert!(Key::hmac([7u8; 32])?.with_algorithm(Algorithm::RS256).is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn with_algorithm(mut self, alg: Algorithm) -> Result<Key, ConfigError> {
         if alg.key_kind() != self.kind {
             return Err(ConfigError::KeyAlgorithmMismatch { kind: self.kind, alg });
@@ -141,16 +167,31 @@ impl Key {
     }
 
     /// The key id, if any.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 32])?.kid(), None);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
     }
 
     /// The kind of key.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 32])?.kind(), jwtguard_core::KeyKind::Hmac);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn kind(&self) -> KeyKind {
         self.kind
     }
 
     /// The algorithms this key verifies.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 32])?.algorithms().count(), 3);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
         self.verifiers.iter().map(Verifier::alg)
     }
@@ -280,6 +321,14 @@ impl RawJwk {
 }
 
 /// A key the JWKS held but jwtguard cannot use, and why.
+///
+/// ```
+/// let keys = jwtguard_core::KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},{"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"}]}"#)?;
+/// let skipped = &keys.skipped()[0];
+/// assert_eq!(skipped.kid.as_deref(), Some("enc"));
+/// println!("skipped: {}", skipped.reason);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug)]
 pub struct SkippedKey {
     /// Its `kid`, if it had one.
@@ -318,11 +367,24 @@ impl FromIterator<Key> for KeySet {
 
 impl KeySet {
     /// An empty set.
+    ///
+    /// ```
+    /// let keys = jwtguard_core::KeySet::new().with(jwtguard_core::Key::hmac([7u8; 32])?);
+    /// assert_eq!(keys.len(), 1);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn new() -> Self {
         KeySet::default()
     }
 
     /// Adds a key.
+    ///
+    /// ```
+    /// use jwtguard_core::{Key, KeySet};
+    /// let keys = KeySet::new().with(Key::hmac([1u8; 32])?.with_kid("old")).with(Key::hmac([2u8; 32])?.with_kid("new"));
+    /// assert_eq!(keys.len(), 2);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn with(mut self, key: Key) -> Self {
         self.keys.push(key);
         self
@@ -373,6 +435,11 @@ impl KeySet {
     ///
     /// # Errors
     /// [`ConfigError::Io`] when the file cannot be read, else as [`KeySet::from_jwks`].
+    ///
+    /// ```
+    /// let err = jwtguard_core::KeySet::from_jwks_file("/nonexistent/jwks.json").unwrap_err();
+    /// assert!(matches!(err, jwtguard_core::ConfigError::Io { .. }));
+    /// ```
     pub fn from_jwks_file(path: impl AsRef<Path>) -> Result<KeySet, ConfigError> {
         let bytes = read(path.as_ref())?;
         let text = std::str::from_utf8(&bytes).map_err(|_| ConfigError::InvalidJwks("not UTF-8"))?;
@@ -380,21 +447,42 @@ impl KeySet {
     }
 
     /// The number of usable keys.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},{"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"}]}"#)?.len(), 1);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// `true` when the set holds no usable key.
+    ///
+    /// ```
+    /// assert!(jwtguard_core::KeySet::new().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
     /// The usable keys.
+    ///
+    /// ```
+    /// let keys = jwtguard_core::KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},{"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"}]}"#)?;
+    /// assert_eq!(keys.keys()[0].kid(), Some("a"));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn keys(&self) -> &[Key] {
         &self.keys
     }
 
     /// The keys of the JWKS that were skipped, with the reason.
+    ///
+    /// ```
+    /// let keys = jwtguard_core::KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},{"kty":"RSA","kid":"enc","use":"enc","n":"AQAB","e":"AQAB"}]}"#)?;
+    /// assert_eq!(keys.skipped().len(), 1);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn skipped(&self) -> &[SkippedKey] {
         &self.skipped
     }

@@ -7,6 +7,19 @@
 use crate::{ConfigError, Error, ErrorKind};
 
 /// Read access to the parts of a request that may carry a token.
+///
+/// ```
+/// struct Req(Vec<(&'static str, &'static [u8])>);
+/// impl jwtguard_core::RequestHead for Req {
+///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+///         v.into_iter()
+///     }
+///     fn query(&self) -> Option<&str> { None }
+/// }
+/// let req = Req(vec![("authorization", b"Bearer abc")]);
+/// assert_eq!(jwtguard_core::TokenSources::default().extract(&req).ok(), Some("abc"));
+/// ```
 pub trait RequestHead {
     /// Every value of the header `name` (lowercase), in order.
     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a, Self>;
@@ -15,6 +28,17 @@ pub trait RequestHead {
 }
 
 /// One place a token may be.
+///
+/// ```
+/// use jwtguard_core::{TokenSource, TokenSources};
+/// let sources = TokenSources::new([
+///     TokenSource::Bearer,
+///     TokenSource::Cookie("access_token".into()),
+///     TokenSource::Header("X-Api-Token".into()),
+///     TokenSource::Query("access_token".into()),
+/// ])?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenSource {
@@ -57,6 +81,12 @@ impl TokenSources {
     ///
     /// # Errors
     /// [`ConfigError::InvalidSetting`] for an empty list or an empty/invalid name.
+    ///
+    /// ```
+    /// use jwtguard_core::{TokenSource, TokenSources};
+    /// assert!(TokenSources::new([TokenSource::Header("bad name".into())]).is_err());
+    /// assert!(TokenSources::new([]).is_err());
+    /// ```
     pub fn new(sources: impl IntoIterator<Item = TokenSource>) -> Result<Self, ConfigError> {
         let mut sources: Vec<TokenSource> = sources.into_iter().collect();
         if sources.is_empty() {
@@ -82,6 +112,10 @@ impl TokenSources {
     }
 
     /// The sources in order.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::TokenSources::default().as_slice(), [jwtguard_core::TokenSource::Bearer]);
+    /// ```
     pub fn as_slice(&self) -> &[TokenSource] {
         &self.sources
     }
@@ -91,6 +125,20 @@ impl TokenSources {
     /// # Errors
     /// [`ErrorKind::Missing`] when no source holds a token; [`ErrorKind::InvalidRequest`] when a
     /// source holds two, or a malformed one.
+    ///
+    /// ```
+    /// struct Req(Vec<(&'static str, &'static [u8])>);
+    /// impl jwtguard_core::RequestHead for Req {
+    ///     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+    ///         let v: Vec<&'a [u8]> = self.0.iter().filter(|(n, _)| *n == name).map(|(_, v)| *v).collect();
+    ///         v.into_iter()
+    ///     }
+    ///     fn query(&self) -> Option<&str> { None }
+    /// }
+    /// let two = Req(vec![("authorization", b"Bearer a"), ("authorization", b"Bearer b")]);
+    /// let err = jwtguard_core::TokenSources::default().extract(&two).unwrap_err();
+    /// assert_eq!(err.kind(), jwtguard_core::ErrorKind::InvalidRequest);
+    /// ```
     pub fn extract<'a, R: RequestHead>(&self, req: &'a R) -> Result<&'a str, Error> {
         for source in &self.sources {
             let found = match source {

@@ -12,12 +12,27 @@ use crate::claims::{Claim, Header, RawHeader, RegisteredClaims};
 use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
 
 /// The time source. Tests and the CLI's `--at` pin it; the default reads the system clock.
+///
+/// ```
+/// #[derive(Debug)]
+/// struct Frozen;
+/// impl jwtguard_core::Clock for Frozen {
+///     fn now(&self) -> i64 { 1_700_000_000 }
+/// }
+/// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).clock(Frozen);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// Seconds since the Unix epoch.
     fn now(&self) -> i64;
 }
 
 /// The system clock. The default.
+///
+/// ```
+/// use jwtguard_core::Clock;
+/// assert!(jwtguard_core::SystemClock.now() > 1_700_000_000);
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -49,6 +64,16 @@ impl Clock for FixedClock {
 /// What every verified token has, whatever its claims type: the header and the registered
 /// claims. Cheap to clone (one `Arc`), so integrations can put it in request extensions for
 /// scope and role checks that do not know the claims type.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// let info = verified.token().clone(); // cheap: one Arc
+/// assert_eq!(info.registered().sub(), Some("alice"));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct TokenInfo {
     inner: Arc<(Header, RegisteredClaims)>,
@@ -56,10 +81,28 @@ pub struct TokenInfo {
 
 impl TokenInfo {
     /// The header (`alg`, `kid`, `typ`).
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.token().header().kid(), Some("k1"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn header(&self) -> &Header {
         &self.inner.0
     }
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes, roles).
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.token().registered().jti(), Some("t-1"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registered(&self) -> &RegisteredClaims {
         &self.inner.1
     }
@@ -74,6 +117,15 @@ impl fmt::Debug for TokenInfo {
 /// A verified token: its header, its registered claims and the caller's typed claims.
 ///
 /// `Debug` shows the header and which registered claims are present, never claim values.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// assert_eq!(verified.claims()["name"], "Alice");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Verified<T> {
     token: TokenInfo,
@@ -82,22 +134,68 @@ pub struct Verified<T> {
 
 impl<T> Verified<T> {
     /// The typed claims.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.claims()["name"], "Alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn claims(&self) -> &T {
         &self.claims
     }
     /// The typed claims, by value.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// let claims: serde_json::Value = verified.into_claims();
+    /// assert_eq!(claims["sub"], "alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_claims(self) -> T {
         self.claims
     }
     /// The registered claims (`iss`, `sub`, `aud`, `exp`, `nbf`, `iat`, `jti`, scopes, roles).
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.registered().sub(), Some("alice"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registered(&self) -> &RegisteredClaims {
         self.token.registered()
     }
     /// The header (`alg`, `kid`, `typ`).
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().typ(), Some("at+jwt"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn header(&self) -> &Header {
         self.token.header()
     }
     /// The header and registered claims, shareable.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.token().header().alg(), Algorithm::HS256);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn token(&self) -> &TokenInfo {
         &self.token
     }
@@ -114,6 +212,13 @@ impl<T> fmt::Debug for Verified<T> {
 }
 
 /// What a custom rule sees: the header, the registered claims and the raw claims JSON.
+///
+/// ```
+/// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+///     .rule(|ctx| ctx.header().kid().is_some() && !ctx.payload_json().is_empty())
+///     .build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug)]
 pub struct TokenContext<'a> {
     header: &'a Header,
@@ -123,14 +228,37 @@ pub struct TokenContext<'a> {
 
 impl TokenContext<'_> {
     /// The header.
+    ///
+    /// ```
+    /// let v = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .rule(|ctx| ctx.header().typ() == Some("at+jwt"))
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn header(&self) -> &Header {
         self.header
     }
     /// The registered claims.
+    ///
+    /// ```
+    /// let v = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .rule(|ctx| ctx.registered().has_scope("api"))
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn registered(&self) -> &RegisteredClaims {
         self.registered
     }
     /// The claims set as JSON bytes, for rules about custom claims.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct Tenant { tenant: String }
+    /// let v = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .rule(|ctx| serde_json::from_slice::<Tenant>(ctx.payload_json()).is_ok_and(|t| t.tenant == "acme"))
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn payload_json(&self) -> &[u8] {
         self.payload
     }
@@ -206,6 +334,12 @@ impl fmt::Debug for Validator {
 }
 
 /// Configures a [`Validator`]. Made by [`Validator::builder`].
+///
+/// ```
+/// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+/// let validator = builder.issuer("https://idp.example").audience("api").build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[must_use]
 pub struct ValidatorBuilder {
     keys: KeySet,
@@ -231,11 +365,22 @@ impl fmt::Debug for ValidatorBuilder {
 }
 
 /// The default bound on a token's length, before any decoding.
+///
+/// ```
+/// assert_eq!(jwtguard_core::DEFAULT_MAX_TOKEN_SIZE, 8192);
+/// ```
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
 impl Validator {
     /// Starts a validator from the two decisions nobody can make for you: which keys, and which
     /// algorithms. The header's `alg` is only ever checked against this list.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, KeySet, Validator};
+    /// let keys = KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#)?;
+    /// let validator = Validator::builder(keys, [Algorithm::ES256]).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn builder(keys: impl Into<KeySet>, algorithms: impl IntoIterator<Item = Algorithm>) -> ValidatorBuilder {
         ValidatorBuilder {
             keys: keys.into(),
@@ -261,6 +406,17 @@ impl Validator {
     ///
     /// # Errors
     /// An [`Error`] whose [`kind`](Error::kind) says which step failed.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct MyClaims { sub: String, name: String }
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<MyClaims>(token)?;
+    /// assert_eq!(verified.claims().name, "Alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
         let i = &*self.inner;
         let jws = self.verify_jws(token)?;
@@ -280,11 +436,25 @@ impl Validator {
     }
 
     /// The algorithms this validator accepts.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert_eq!(validator.algorithms().collect::<Vec<_>>(), [jwtguard_core::Algorithm::HS256]);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
         self.inner.algorithms.iter()
     }
 
     /// The time of its clock, seconds since the epoch.
+    ///
+    /// ```
+    /// let v = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .clock(jwtguard_core::FixedClock(5))
+    ///     .build()?;
+    /// assert_eq!(v.now(), 5);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn now(&self) -> i64 {
         self.inner.clock.now()
     }
@@ -451,6 +621,12 @@ fn decode_b64<'b>(input: &str, stack: &'b mut [u8], heap: &'b mut Vec<u8>) -> Op
 impl ValidatorBuilder {
     /// Accepts tokens from this issuer; call again to accept several. Defaults to: `iss` not
     /// checked.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.issuer("https://a.example").issuer("https://b.example").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn issuer(mut self, iss: impl Into<String>) -> Self {
         self.issuers.push(iss.into());
         self
@@ -458,12 +634,24 @@ impl ValidatorBuilder {
 
     /// Accepts tokens for this audience; call again to accept several (any one must match).
     /// Defaults to: tokens that carry `aud` are rejected.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.audience("orders-api").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn audience(mut self, aud: impl Into<String>) -> Self {
         self.audiences.push(aud.into());
         self
     }
 
     /// Requires a registered claim to be present. Defaults to: only `exp` is required.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.require(jwtguard_core::Claim::Sub).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn require(mut self, claim: Claim) -> Self {
         if !self.required.contains(&claim) {
             self.required.push(claim);
@@ -472,6 +660,12 @@ impl ValidatorBuilder {
     }
 
     /// Clock skew tolerated on `exp`, `nbf` and `iat`. Defaults to 60 s.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.leeway(std::time::Duration::from_secs(30)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
@@ -479,6 +673,12 @@ impl ValidatorBuilder {
 
     /// Rejects tokens whose `iat` is older than this (and tokens without `iat`). Defaults to:
     /// no maximum age.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.max_age(std::time::Duration::from_secs(3600)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -486,18 +686,36 @@ impl ValidatorBuilder {
 
     /// Requires this `typ` header, e.g. `at+jwt` for RFC 9068 access tokens (compared
     /// case-insensitively, `application/` optional). Defaults to: `typ` not checked.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.typ("at+jwt").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn typ(mut self, typ: impl Into<String>) -> Self {
         self.typ = Some(typ.into());
         self
     }
 
     /// The largest token accepted, in bytes, checked before any decoding. Defaults to 8 KiB.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.max_token_size(16 * 1024).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn max_token_size(mut self, bytes: usize) -> Self {
         self.max_size = bytes;
         self
     }
 
     /// The time source. Defaults to [`SystemClock`].
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.clock(jwtguard_core::FixedClock(1_700_000_000)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
@@ -525,6 +743,13 @@ impl ValidatorBuilder {
     /// an empty key set, [`ConfigError::KeyAlgorithmMismatch`] when no key can verify one of the
     /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
     /// a year or a zero size bound.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ConfigError, Key, Validator};
+    /// let err = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::RS256]).build().unwrap_err();
+    /// assert!(matches!(err, ConfigError::KeyAlgorithmMismatch { .. }));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn build(self) -> Result<Validator, ConfigError> {
         let mut algorithms = AlgSet::default();
         for alg in &self.algorithms {

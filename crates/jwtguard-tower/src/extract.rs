@@ -41,6 +41,11 @@ pub struct Claims<T>(pub T);
 
 impl<T> Claims<T> {
     /// The claims.
+    ///
+    /// ```
+    /// let claims = jwtguard_tower::Claims(42);
+    /// assert_eq!(claims.into_inner(), 42);
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -68,6 +73,13 @@ pub struct Token<T>(pub Verified<T>);
 
 impl<T> Token<T> {
     /// The verified token.
+    ///
+    /// ```
+    /// async fn handler(token: jwtguard_tower::Token<serde_json::Value>) -> String {
+    ///     let verified = token.into_inner();
+    ///     verified.into_claims().to_string()
+    /// }
+    /// ```
     pub fn into_inner(self) -> Verified<T> {
         self.0
     }
@@ -81,6 +93,19 @@ impl<T> Deref for Token<T> {
 }
 
 /// Why `Claims<T>` or `Token<T>` could not be extracted.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use jwtguard_tower::Claims;
+///
+/// // Handle the rejection yourself by extracting a Result.
+/// async fn handler(claims: Result<Claims<serde_json::Value>, jwtguard_tower::ClaimsRejection>) -> axum::response::Response {
+///     match claims {
+///         Ok(Claims(c)) => c.to_string().into_response(),
+///         Err(rejection) => rejection.into_response(),
+///     }
+/// }
+/// ```
 pub struct ClaimsRejection {
     inner: RejectionKind,
 }
@@ -92,6 +117,15 @@ enum RejectionKind {
 
 impl ClaimsRejection {
     /// The authentication error, or `None` when the extractor was used without the layer.
+    ///
+    /// ```
+    /// async fn handler(claims: Result<jwtguard_tower::Claims<serde_json::Value>, jwtguard_tower::ClaimsRejection>) -> String {
+    ///     match claims {
+    ///         Ok(_) => "in".into(),
+    ///         Err(r) => r.error().map_or("no layer".into(), |e| e.kind().as_str().to_owned()),
+    ///     }
+    /// }
+    /// ```
     pub fn error(&self) -> Option<&Error> {
         match &self.inner {
             RejectionKind::Auth { error, .. } => Some(error),

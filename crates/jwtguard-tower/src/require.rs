@@ -20,6 +20,25 @@ use crate::auth::{RejectionBody, ResponseFuture, render};
 use crate::head::is_grpc;
 
 /// A check on the extensions of an authenticated request.
+///
+/// ```
+/// use http::Extensions;
+/// use jwtguard_core::{Error, ErrorKind};
+/// use jwtguard_tower::{Require, Requirement};
+///
+/// /// Lets only requests marked by an earlier layer through.
+/// #[derive(Clone)]
+/// struct Marked;
+/// #[derive(Clone)]
+/// struct Mark;
+///
+/// impl Requirement for Marked {
+///     fn check(&self, extensions: &Extensions) -> Result<(), Error> {
+///         extensions.get::<Mark>().map(|_| ()).ok_or(Error::new(ErrorKind::InsufficientScope))
+///     }
+/// }
+/// let layer = Require::new(Marked);
+/// ```
 pub trait Requirement: Clone + Send + Sync + 'static {
     /// `Ok` to let the request through; an error of kind `Missing` (no token) or
     /// `InsufficientScope`.
@@ -34,6 +53,11 @@ pub trait Requirement: Clone + Send + Sync + 'static {
 }
 
 /// A layer that lets a request through only when its [`Requirement`] holds.
+///
+/// ```
+/// use jwtguard_tower::RequireScope;
+/// let layer = RequireScope::all(["orders:write"]); // a Require<Required>
+/// ```
 #[must_use]
 #[derive(Clone)]
 pub struct Require<Q> {
@@ -48,6 +72,11 @@ impl<Q> fmt::Debug for Require<Q> {
 
 impl<Q: Requirement> Require<Q> {
     /// A layer enforcing `requirement`.
+    ///
+    /// ```
+    /// use jwtguard_core::authz::Required;
+    /// let layer = jwtguard_tower::Require::new(Required::any_roles(["admin", "ops"]));
+    /// ```
     pub fn new(requirement: Q) -> Self {
         Require { requirement }
     }
@@ -61,6 +90,13 @@ impl<S, Q: Clone> Layer<S> for Require<Q> {
 }
 
 /// The service made by [`Require`].
+///
+/// ```
+/// use tower::{Layer, service_fn};
+/// let svc = jwtguard_tower::RequireScope::all(["a"]).layer(service_fn(|_req: http::Request<axum::body::Body>| async {
+///     Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty()))
+/// }));
+/// ```
 #[derive(Clone)]
 pub struct RequireService<S, Q> {
     inner: S,
@@ -116,10 +152,18 @@ pub struct RequireScope;
 
 impl RequireScope {
     /// Every one of `scopes` is required.
+    ///
+    /// ```
+    /// let layer = jwtguard_tower::RequireScope::all(["orders:read", "orders:write"]);
+    /// ```
     pub fn all(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::all_scopes(scopes))
     }
     /// Any one of `scopes` is enough.
+    ///
+    /// ```
+    /// let layer = jwtguard_tower::RequireScope::any(["orders:read", "admin"]);
+    /// ```
     pub fn any(scopes: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::any_scopes(scopes))
     }
@@ -135,10 +179,18 @@ pub struct RequireRole;
 
 impl RequireRole {
     /// Every one of `roles` is required.
+    ///
+    /// ```
+    /// let layer = jwtguard_tower::RequireRole::all(["admin", "billing"]);
+    /// ```
     pub fn all(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::all_roles(roles))
     }
     /// Any one of `roles` is enough.
+    ///
+    /// ```
+    /// let layer = jwtguard_tower::RequireRole::any(["admin", "billing"]);
+    /// ```
     pub fn any(roles: impl IntoIterator<Item = impl Into<String>>) -> Require<Required> {
         Require::new(Required::any_roles(roles))
     }
@@ -184,6 +236,10 @@ where
     F: Fn(&T) -> bool + Send + Sync + 'static,
 {
     /// A layer that requires `predicate` to hold for the verified claims.
+    ///
+    /// ```
+    /// let verified_email = jwtguard_tower::RequireClaim::new(|c: &serde_json::Value| c["email_verified"] == true);
+    /// ```
     #[allow(clippy::new_ret_no_self)]
     pub fn new(predicate: F) -> Require<RequireClaim<T, F>> {
         Require::new(RequireClaim { predicate: Arc::new(predicate), _claims: PhantomData })

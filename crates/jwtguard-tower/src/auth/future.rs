@@ -10,6 +10,18 @@ use super::response::RejectionBody;
 pin_project! {
     /// The response future of [`JwtAuth`](super::JwtAuth): the inner service's, or a rejection
     /// that is ready at once.
+    ///
+    /// ```
+    /// use tower::{Layer, Service, service_fn};
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let mut svc = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).layer(service_fn(
+    ///     |_req: http::Request<axum::body::Body>| async { Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty())) },
+    /// ));
+    /// let future = svc.call(http::Request::new(axum::body::Body::empty())); // a ResponseFuture
+    /// assert_eq!(future.await?.status(), 401);
+    /// # Ok(()) }
+    /// ```
     pub struct ResponseFuture<F, B> {
         #[pin]
         kind: Kind<F, B>,

@@ -10,6 +10,12 @@ use super::service::JwtAuth;
 /// Authenticates every request with a bearer JWT; see the [module docs](super).
 ///
 /// `T` is the claims type the handlers extract.
+///
+/// ```
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[must_use]
 pub struct JwtAuthLayer<T, R = DefaultRejection> {
     pub(crate) guard: Guard,
@@ -63,18 +69,40 @@ impl<T> JwtAuthLayer<T> {
 impl<T, R> JwtAuthLayer<T, R> {
     /// Lets requests without any token through, anonymous; a bad token is still rejected.
     /// Defaults to: a token is required.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).optional();
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn optional(mut self) -> Self {
         self.guard = self.guard.optional(true);
         self
     }
 
     /// Where tokens are looked for. Defaults to `Authorization: Bearer` only.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_tower::{TokenSource, TokenSources};
+    /// let sources = TokenSources::new([TokenSource::Bearer, TokenSource::Cookie("access_token".into())])?;
+    /// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).sources(sources);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn sources(mut self, sources: TokenSources) -> Self {
         self.guard = self.guard.sources(sources);
         self
     }
 
     /// The realm and body format of rejections. Defaults to realm `api`, empty body.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// use jwtguard_tower::Challenge;
+    /// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator)
+    ///     .challenge(Challenge::new("orders")?.problem_json(true));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn challenge(mut self, challenge: Challenge) -> Self {
         self.guard = self.guard.challenge(challenge);
         self
@@ -82,6 +110,12 @@ impl<T, R> JwtAuthLayer<T, R> {
 
     /// Removes the `Authorization` header (or the custom token header) before the inner service
     /// sees the request, as Envoy does by default. Defaults to: kept, marked sensitive.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).strip_token();
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn strip_token(mut self) -> Self {
         self.strip_token = true;
         self
@@ -106,6 +140,13 @@ impl<T, R> JwtAuthLayer<T, R> {
     }
 
     /// The guard this layer authenticates with.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator);
+    /// assert!(!layer.guard().is_optional());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn guard(&self) -> &Guard {
         &self.guard
     }

@@ -10,6 +10,18 @@ use jwtguard_core::{Error, Guard, Rejection};
 ///
 /// Implemented for axum's body (feature `axum`), tonic's body (feature `tonic`) and
 /// `http_body_util::Full<Bytes>`; implement it for your own body type to use another.
+///
+/// ```
+/// use bytes::Bytes;
+///
+/// #[derive(Default)]
+/// struct MyBody(Bytes);
+///
+/// impl jwtguard_tower::RejectionBody for MyBody {
+///     fn empty() -> Self { MyBody::default() }
+///     fn from_bytes(bytes: Bytes) -> Self { MyBody(bytes) }
+/// }
+/// ```
 pub trait RejectionBody: Sized {
     /// An empty body.
     fn empty() -> Self;
@@ -50,6 +62,28 @@ impl RejectionBody for http_body_util::Full<Bytes> {
 /// extensions, so an outer layer can log why a request was refused without parsing headers.
 ///
 /// Implemented by [`DefaultRejection`] and by every `Fn(&Error) -> Response<B> + Clone`.
+///
+/// ```
+/// use axum::body::Body;
+/// use http::Response;
+/// use jwtguard_core::{Error, Guard};
+/// use jwtguard_tower::{DefaultRejection, OnRejection};
+///
+/// /// The default answer plus a header of our own.
+/// #[derive(Clone)]
+/// struct Tagged;
+///
+/// impl OnRejection<Body> for Tagged {
+///     fn on_rejection(&self, error: &Error, guard: &Guard, grpc: bool) -> Response<Body> {
+///         let mut res: Response<Body> = DefaultRejection.on_rejection(error, guard, grpc);
+///         res.headers_mut().insert("x-auth", http::HeaderValue::from_static("jwtguard"));
+///         res
+///     }
+/// }
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let layer = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).on_rejection(Tagged);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub trait OnRejection<B>: Clone {
     /// The response for `error`. `guard` holds the realm and body format; `grpc` says whether the
     /// request was a gRPC call.
@@ -58,6 +92,16 @@ pub trait OnRejection<B>: Clone {
 
 /// The default: the core's RFC 6750 answer, or for a gRPC request a trailers-only response with
 /// `grpc-status` 16 (`UNAUTHENTICATED`), 7 (`PERMISSION_DENIED`) or 14 (`UNAVAILABLE`).
+///
+/// ```
+/// use axum::body::Body;
+/// use jwtguard_core::{Error, ErrorKind, Guard};
+/// use jwtguard_tower::{DefaultRejection, OnRejection};
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let res: http::Response<Body> = DefaultRejection.on_rejection(&Error::new(ErrorKind::Expired), &Guard::new(validator), false);
+/// assert_eq!(res.status(), 401);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRejection;
 

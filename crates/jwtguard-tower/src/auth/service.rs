@@ -18,6 +18,16 @@ use crate::head::{Head, is_grpc};
 pub(crate) struct LayerRan;
 
 /// The service made by [`JwtAuthLayer`].
+///
+/// ```
+/// use tower::{Layer, service_fn};
+/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let svc = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).layer(service_fn(
+///     |_req: http::Request<axum::body::Body>| async { Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty())) },
+/// ));
+/// let inner = svc.into_inner();
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub struct JwtAuth<S, T, R> {
     pub(crate) inner: S,
     pub(crate) layer: JwtAuthLayer<T, R>,
@@ -37,14 +47,39 @@ impl<S: fmt::Debug, T, R> fmt::Debug for JwtAuth<S, T, R> {
 
 impl<S, T, R> JwtAuth<S, T, R> {
     /// The inner service.
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let svc = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).layer(7u8);
+    /// assert_eq!(*svc.get_ref(), 7);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
     /// The inner service, mutably.
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let mut svc = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).layer(7u8);
+    /// *svc.get_mut() = 8;
+    /// assert_eq!(svc.into_inner(), 8);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn get_mut(&mut self) -> &mut S {
         &mut self.inner
     }
     /// Consumes the middleware, returning the inner service.
+    ///
+    /// ```
+    /// use tower::Layer;
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// let svc = jwtguard_tower::JwtAuthLayer::<serde_json::Value>::new(validator).layer("inner");
+    /// assert_eq!(svc.into_inner(), "inner");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn into_inner(self) -> S {
         self.inner
     }
