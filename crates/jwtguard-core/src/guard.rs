@@ -177,6 +177,22 @@ impl Guard {
         }
     }
 
+    /// [`Guard::authenticate`], waiting for a key refetch when the token names a key a remote
+    /// key set lacks (see [`Validator::verify_async`]).
+    ///
+    /// # Errors
+    /// As [`Guard::authenticate`].
+    pub async fn authenticate_async<T: DeserializeOwned, R: RequestHead>(
+        &self,
+        req: &R,
+    ) -> Result<Option<Verified<T>>, Error> {
+        match self.inner.sources.extract(req) {
+            Ok(token) => self.inner.validator.verify_async(token).await.map(Some),
+            Err(e) if e.kind() == ErrorKind::Missing && self.inner.optional => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The RFC 6750 answer to `error`.
     ///
     /// ```

@@ -54,6 +54,7 @@ mod error;
 pub mod guard;
 mod json;
 mod keys;
+pub mod provider;
 pub mod source;
 mod validator;
 

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 
 use crate::claims::{Claim, Header, RawHeader, RegisteredClaims};
+use crate::provider::KeySource;
 use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
 
 /// The time source. Tests and the CLI's `--at` pin it; the default reads the system clock.
@@ -283,7 +284,7 @@ impl AlgSet {
 }
 
 struct Inner {
-    keys: KeySet,
+    keys: KeySource,
     algorithms: AlgSet,
     issuers: Vec<String>,
     audiences: Vec<String>,
@@ -342,7 +343,7 @@ impl fmt::Debug for Validator {
 /// ```
 #[must_use]
 pub struct ValidatorBuilder {
-    keys: KeySet,
+    keys: KeySource,
     algorithms: Vec<Algorithm>,
     issuers: Vec<String>,
     audiences: Vec<String>,
@@ -381,7 +382,7 @@ impl Validator {
     /// let validator = Validator::builder(keys, [Algorithm::ES256]).build()?;
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
-    pub fn builder(keys: impl Into<KeySet>, algorithms: impl IntoIterator<Item = Algorithm>) -> ValidatorBuilder {
+    pub fn builder(keys: impl Into<KeySource>, algorithms: impl IntoIterator<Item = Algorithm>) -> ValidatorBuilder {
         ValidatorBuilder {
             keys: keys.into(),
             algorithms: algorithms.into_iter().collect(),
@@ -433,6 +434,50 @@ impl Validator {
         let claims: T = serde_json::from_slice(payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
         Ok(Verified { token: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
+    }
+
+    /// [`Validator::verify`], and when the token names a key a [`KeyProvider`](crate::provider::KeyProvider)
+    /// lacks, waits for the provider's refetch (unless it is cooling down) and tries once more.
+    /// With static keys it is `verify` and never waits.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+    /// # async fn demo(validator: Validator) {
+    /// let result = validator.verify_async::<serde_json::Value>("x.y.z").await;
+    /// assert!(result.is_err());
+    /// # }
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Validator::verify`].
+    pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        match self.verify(token) {
+            Err(e) if self.needs_refresh(&e) => {
+                if let KeySource::Provider(provider) = &self.inner.keys
+                    && let Some(refresh) = provider.refresh_unknown()
+                {
+                    refresh.await?;
+                    return self.verify(token);
+                }
+                Err(e)
+            }
+            result => result,
+        }
+    }
+
+    /// `true` when `error` may go away after a refetch of the keys: an unknown key with a
+    /// [`KeyProvider`](crate::provider::KeyProvider). Integrations use it to take the async path only then.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Error, ErrorKind, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+    /// assert!(!validator.needs_refresh(&Error::new(ErrorKind::UnknownKey))); // static keys
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn needs_refresh(&self, error: &Error) -> bool {
+        error.kind() == ErrorKind::UnknownKey && self.inner.keys.is_dynamic()
     }
 
     /// The algorithms this validator accepts.
@@ -503,7 +548,15 @@ impl Validator {
         };
         let signing_input = &token.as_bytes()[..h64.len() + 1 + p64.len()];
         {
-            let mut candidates = i.keys.candidates(raw.kid.as_deref(), alg).peekable();
+            let snapshot;
+            let keys: &KeySet = match &i.keys {
+                KeySource::Static(keys) => keys,
+                KeySource::Provider(provider) => {
+                    snapshot = provider.keys()?;
+                    &snapshot
+                }
+            };
+            let mut candidates = keys.candidates(raw.kid.as_deref(), alg).peekable();
             if candidates.peek().is_none() {
                 return Err(Error::new(ErrorKind::UnknownKey));
             }
@@ -758,15 +811,17 @@ impl ValidatorBuilder {
         if algorithms == AlgSet::default() {
             return Err(ConfigError::NoAlgorithms);
         }
-        if self.keys.is_empty() {
-            return Err(ConfigError::NoUsableKey);
-        }
-        // An allowed algorithm that no key can verify is a misconfiguration (often an HMAC
-        // algorithm next to RSA keys): refuse it rather than reject every such token later.
-        for alg in algorithms.iter() {
-            if !self.keys.keys().iter().any(|k| k.algorithms().any(|a| a == alg)) {
-                let kind = self.keys.keys().first().map(|k| k.kind()).unwrap_or(alg.key_kind());
-                return Err(ConfigError::KeyAlgorithmMismatch { kind, alg });
+        if let KeySource::Static(keys) = &self.keys {
+            if keys.is_empty() {
+                return Err(ConfigError::NoUsableKey);
+            }
+            // An allowed algorithm that no key can verify is a misconfiguration (often an HMAC
+            // algorithm next to RSA keys): refuse it rather than reject every such token later.
+            for alg in algorithms.iter() {
+                if !keys.keys().iter().any(|k| k.algorithms().any(|a| a == alg)) {
+                    let kind = keys.keys().first().map(|k| k.kind()).unwrap_or(alg.key_kind());
+                    return Err(ConfigError::KeyAlgorithmMismatch { kind, alg });
+                }
             }
         }
         let year = 366 * 24 * 3600;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
+use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
@@ -254,4 +254,40 @@ pub fn sign(alg: Algorithm, fixture: Fixture, input: &[u8]) -> Vec<u8> {
             pair.sign(input).as_ref().to_vec()
         }
     }
+}
+
+impl Fixture {
+    /// The public key as a JWK with this `kid` (no `alg`, as most IdPs publish them).
+    pub fn jwk(self, kid: &str) -> Value {
+        let spki = |f: Fixture| der(&f.public_pem().unwrap());
+        let tail = |bytes: &[u8], n: usize| bytes[bytes.len() - n..].to_vec();
+        let mut jwk = match self {
+            Fixture::Hmac => json!({"kty": "oct", "k": b64(HMAC_SECRET)}),
+            Fixture::Hmac2 => json!({"kty": "oct", "k": b64(HMAC_SECRET_2)}),
+            Fixture::Rsa | Fixture::Rsa2 => {
+                let pair = RsaKeyPair::from_pkcs8(&der(&self.private_pem().unwrap())).unwrap();
+                let public = aws_lc_rs::rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+                json!({"kty": "RSA", "n": b64(&public.n), "e": b64(&public.e)})
+            }
+            Fixture::P256 | Fixture::P256b | Fixture::P384 | Fixture::P521 => {
+                let (crv, len) = match self {
+                    Fixture::P384 => ("P-384", 48),
+                    Fixture::P521 => ("P-521", 66),
+                    _ => ("P-256", 32),
+                };
+                let point = tail(&spki(self), 1 + 2 * len);
+                json!({"kty": "EC", "crv": crv, "x": b64(&point[1..1 + len]), "y": b64(&point[1 + len..])})
+            }
+            Fixture::Ed25519 | Fixture::Ed25519b => {
+                json!({"kty": "OKP", "crv": "Ed25519", "x": b64(&tail(&spki(self), 32))})
+            }
+        };
+        jwk["kid"] = json!(kid);
+        jwk
+    }
+}
+
+/// A JWKS document of these `(kid, fixture)` pairs.
+pub fn jwks(keys: &[(&str, Fixture)]) -> Value {
+    json!({ "keys": keys.iter().map(|(kid, f)| f.jwk(kid)).collect::<Vec<_>>() })
 }

@@ -1,0 +1,96 @@
+//! Keys that change at run time: the [`KeyProvider`] trait a remote JWKS implements, and
+//! [`KeySource`], what a [`Validator`](crate::Validator) verifies with.
+//!
+//! The core does no I/O: a provider answers [`KeyProvider::keys`] from memory, and when a token
+//! names a key it lacks, [`KeyProvider::refresh_unknown`] may hand back a future that refetches
+//! (shared by every request that needs it) or nothing, to fail fast during a cooldown.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::{Error, Key, KeySet};
+
+/// A refetch in flight; resolves to the keys after it.
+pub type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<KeySet>, Error>> + Send + 'a>>;
+
+/// A source of keys that can change while the service runs, such as a remote JWKS.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+/// use jwtguard_core::{Algorithm, Error, Key, KeySet, Validator};
+///
+/// /// Keys that never change, served through the provider interface.
+/// #[derive(Debug)]
+/// struct Fixed(Arc<KeySet>);
+///
+/// impl KeyProvider for Fixed {
+///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
+///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+/// }
+///
+/// let keys = Arc::new(KeySet::from(Key::hmac([7u8; 32])?));
+/// let validator = Validator::builder(KeySource::provider(Fixed(keys)), [Algorithm::HS256]).build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
+    /// The current keys, from memory. [`ErrorKind::KeysUnavailable`](crate::ErrorKind) when
+    /// none were ever loaded.
+    ///
+    /// # Errors
+    /// As above.
+    fn keys(&self) -> Result<Arc<KeySet>, Error>;
+
+    /// A token named a key the current keys lack. Return a refetch to wait for (one shared by
+    /// every caller that needs it), or `None` to fail fast, during a cooldown.
+    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>>;
+}
+
+/// What a validator verifies with: a fixed [`KeySet`] or a [`KeyProvider`].
+///
+/// ```
+/// use jwtguard_core::provider::KeySource;
+/// use jwtguard_core::{Key, KeySet};
+/// let fixed: KeySource = KeySet::from(Key::hmac([7u8; 32])?).into();
+/// assert!(!fixed.is_dynamic());
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// Keys fixed at start-up.
+    Static(Arc<KeySet>),
+    /// Keys that change at run time.
+    Provider(Arc<dyn KeyProvider>),
+}
+
+impl KeySource {
+    /// Keys from a provider.
+    pub fn provider(provider: impl KeyProvider) -> Self {
+        KeySource::Provider(Arc::new(provider))
+    }
+
+    /// `true` for a provider.
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self, KeySource::Provider(_))
+    }
+}
+
+impl From<KeySet> for KeySource {
+    fn from(keys: KeySet) -> Self {
+        KeySource::Static(Arc::new(keys))
+    }
+}
+
+impl From<Key> for KeySource {
+    fn from(key: Key) -> Self {
+        KeySource::Static(Arc::new(KeySet::from(key)))
+    }
+}
+
+impl From<Arc<dyn KeyProvider>> for KeySource {
+    fn from(provider: Arc<dyn KeyProvider>) -> Self {
+        KeySource::Provider(provider)
+    }
+}

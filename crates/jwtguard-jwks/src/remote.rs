@@ -1,0 +1,466 @@
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+use jwtguard_core::{ConfigError, Error, ErrorKind, KeySet};
+use url::Url;
+
+/// Keys from a JWKS URL, kept current in the background. Cheap to clone; see the
+/// [crate docs](crate) for what it guarantees.
+#[derive(Clone)]
+pub struct RemoteJwks {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for RemoteJwks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteJwks")
+            .field("url", &self.shared.url.as_str())
+            .field("fetches", &self.fetches())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`RemoteJwks`]. Made by [`RemoteJwks::builder`].
+#[must_use]
+#[derive(Debug)]
+pub struct RemoteJwksBuilder {
+    url: Url,
+    client: Option<reqwest::Client>,
+    allow_http: bool,
+    refresh: Duration,
+    min_refresh: Duration,
+    max_refresh: Duration,
+    cooldown: Duration,
+    max_stale: Duration,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_body: usize,
+}
+
+struct Shared {
+    url: Url,
+    client: reqwest::Client,
+    cfg: Limits,
+    /// The current keys. Written only to swap the `Arc`, never held across I/O.
+    keys: RwLock<Option<Fetched>>,
+    /// Serializes fetches; waiters check `generation` to reuse the one that just finished.
+    inflight: tokio::sync::Mutex<()>,
+    /// Counts completed fetch attempts, successful or not.
+    generation: AtomicU64,
+    /// Counts HTTP requests made.
+    fetches: AtomicU64,
+    /// When the last refetch for an unknown `kid` finished: the start of the cooldown.
+    unknown_refetch: Mutex<Option<Instant>>,
+}
+
+#[derive(Clone)]
+struct Fetched {
+    keys: Arc<KeySet>,
+    at: Instant,
+    /// How long these keys count as fresh (`max-age` within bounds, or the interval).
+    fresh_for: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    refresh: Duration,
+    min_refresh: Duration,
+    max_refresh: Duration,
+    cooldown: Duration,
+    max_stale: Duration,
+    max_body: usize,
+}
+
+impl RemoteJwks {
+    /// Starts configuring keys from `url`.
+    ///
+    /// ```
+    /// let builder = jwtguard_jwks::RemoteJwks::builder("https://login.example.com/jwks.json")?;
+    /// assert!(jwtguard_jwks::RemoteJwks::builder("http://login.example.com/jwks.json")?.build().is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] when `url` is not an absolute http(s) URL.
+    pub fn builder(url: &str) -> Result<RemoteJwksBuilder, ConfigError> {
+        let url = Url::parse(url).map_err(|_| ConfigError::InvalidSetting("JWKS URL is not a URL"))?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return Err(ConfigError::InvalidSetting("JWKS URL must be http(s)"));
+        }
+        Ok(RemoteJwksBuilder {
+            url,
+            client: None,
+            allow_http: false,
+            refresh: Duration::from_secs(600),
+            min_refresh: Duration::from_secs(60),
+            max_refresh: Duration::from_secs(24 * 3600),
+            cooldown: Duration::from_secs(30),
+            max_stale: Duration::from_secs(24 * 3600),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            max_body: 1024 * 1024,
+        })
+    }
+
+    /// Waits until the first fetch succeeded, for at most `timeout`.
+    ///
+    /// ```no_run
+    /// # async fn demo(jwks: jwtguard_jwks::RemoteJwks) -> Result<(), jwtguard_core::Error> {
+    /// jwks.wait_ready(std::time::Duration::from_secs(5)).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeysUnavailable`] when no keys arrived in time.
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<(), Error> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.shared.current().is_some() {
+                return Ok(());
+            }
+            let generation = self.shared.generation.load(Ordering::Acquire);
+            if Instant::now() >= deadline {
+                return Err(Error::detailed(ErrorKind::KeysUnavailable, "no JWKS fetched yet"));
+            }
+            // Fetch now rather than wait for the background task's backoff.
+            let _ = tokio::time::timeout_at(deadline.into(), self.shared.refresh(generation, false)).await;
+            if self.shared.current().is_none() {
+                tokio::time::sleep(Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())))
+                    .await;
+            }
+        }
+    }
+
+    /// How many HTTP requests for the JWKS were made so far.
+    ///
+    /// ```no_run
+    /// # fn demo(jwks: jwtguard_jwks::RemoteJwks) {
+    /// println!("{} JWKS fetches", jwks.fetches());
+    /// # }
+    /// ```
+    pub fn fetches(&self) -> u64 {
+        self.shared.fetches.load(Ordering::Relaxed)
+    }
+
+    /// Refetches now (shared with any fetch already in flight) and returns the keys after it.
+    ///
+    /// ```no_run
+    /// # async fn demo(jwks: jwtguard_jwks::RemoteJwks) -> Result<(), jwtguard_core::Error> {
+    /// let keys = jwks.refresh().await?;
+    /// println!("{} keys", keys.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeysUnavailable`] when the fetch failed and there are no usable keys.
+    pub async fn refresh(&self) -> Result<Arc<KeySet>, Error> {
+        let generation = self.shared.generation.load(Ordering::Acquire);
+        self.shared.refresh(generation, false).await
+    }
+}
+
+impl From<RemoteJwks> for KeySource {
+    fn from(jwks: RemoteJwks) -> Self {
+        KeySource::provider(jwks)
+    }
+}
+
+impl KeyProvider for RemoteJwks {
+    fn keys(&self) -> Result<Arc<KeySet>, Error> {
+        self.shared.current().ok_or(Error::detailed(ErrorKind::KeysUnavailable, "no usable JWKS"))
+    }
+
+    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {
+        let cooling = self
+            .shared
+            .unknown_refetch
+            .lock()
+            .ok()
+            .and_then(|t| *t)
+            .is_some_and(|t| t.elapsed() < self.shared.cfg.cooldown);
+        if cooling {
+            tracing::debug!(url = %self.shared.url, "unknown kid during cooldown: failing fast");
+            return None;
+        }
+        let generation = self.shared.generation.load(Ordering::Acquire);
+        Some(Box::pin(self.shared.refresh(generation, true)))
+    }
+}
+
+impl Shared {
+    /// The keys, unless none were fetched or they are staler than allowed.
+    fn current(&self) -> Option<Arc<KeySet>> {
+        let guard = self.keys.read().ok()?;
+        let fetched = guard.as_ref()?;
+        (fetched.at.elapsed() <= self.cfg.max_stale).then(|| fetched.keys.clone())
+    }
+
+    fn fetched_at(&self) -> Option<Instant> {
+        self.keys.read().ok().and_then(|k| k.as_ref().map(|f| f.at))
+    }
+
+    /// Fetches unless a fetch completed since `seen` (then its result is shared).
+    async fn refresh(&self, seen: u64, for_unknown_kid: bool) -> Result<Arc<KeySet>, Error> {
+        let _flight = self.inflight.lock().await;
+        if self.generation.load(Ordering::Acquire) != seen {
+            return self.current().ok_or(Error::detailed(ErrorKind::KeysUnavailable, "no usable JWKS"));
+        }
+        let result = self.fetch().await;
+        let outcome = match result {
+            Ok((keys, max_age)) => {
+                let keys = Arc::new(keys);
+                self.install(keys.clone(), max_age);
+                Ok(keys)
+            }
+            Err(err) => {
+                tracing::warn!(url = %self.url, error = %err, source = ?std::error::Error::source(&err), "JWKS fetch failed; keeping the last good keys");
+                self.current().ok_or(err)
+            }
+        };
+        if for_unknown_kid && let Ok(mut t) = self.unknown_refetch.lock() {
+            *t = Some(Instant::now());
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        outcome
+    }
+
+    fn install(&self, keys: Arc<KeySet>, max_age: Option<Duration>) {
+        let fresh_for = self.next_refresh(max_age);
+        let kids = |k: &KeySet| k.keys().iter().filter_map(|k| k.kid().map(str::to_owned)).collect::<Vec<_>>();
+        if let Ok(mut slot) = self.keys.write() {
+            let before = slot.as_ref().map(|f| kids(&f.keys));
+            let after = kids(&keys);
+            if before.as_ref() != Some(&after) {
+                tracing::info!(url = %self.url, kids = ?after, "JWKS keys changed");
+            }
+            *slot = Some(Fetched { keys, at: Instant::now(), fresh_for });
+        }
+    }
+
+    /// One bounded HTTP fetch and parse. Returns the keys and the `max-age`, if any.
+    async fn fetch(&self) -> Result<(KeySet, Option<Duration>), Error> {
+        let unavailable = |detail| Error::detailed(ErrorKind::KeysUnavailable, detail);
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(url = %self.url, "fetching JWKS");
+        let mut res = self
+            .client
+            .get(self.url.clone())
+            .header("accept", "application/jwk-set+json, application/json")
+            .send()
+            .await
+            .map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        if !res.status().is_success() {
+            return Err(unavailable("JWKS endpoint answered with an error status"));
+        }
+        if res.content_length().is_some_and(|n| n > self.cfg.max_body as u64) {
+            return Err(unavailable("JWKS larger than allowed"));
+        }
+        let max_age = res.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(parse_max_age);
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))? {
+            if body.len() + chunk.len() > self.cfg.max_body {
+                return Err(unavailable("JWKS larger than allowed"));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = std::str::from_utf8(&body).map_err(|_| unavailable("JWKS is not UTF-8"))?;
+        let keys = KeySet::from_jwks(text).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        for skipped in keys.skipped() {
+            tracing::warn!(url = %self.url, kid = ?skipped.kid, reason = %skipped.reason, "JWKS key skipped");
+        }
+        Ok((keys, max_age))
+    }
+
+    /// When the background task should look again after a fetch.
+    fn next_refresh(&self, max_age: Option<Duration>) -> Duration {
+        max_age.unwrap_or(self.cfg.refresh).clamp(self.cfg.min_refresh, self.cfg.max_refresh)
+    }
+}
+
+/// `max-age=N` from a `Cache-Control` value.
+fn parse_max_age(value: &str) -> Option<Duration> {
+    value.split(',').find_map(|d| {
+        let (k, v) = d.trim().split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("max-age")
+            .then(|| v.trim().trim_matches('"').parse().ok().map(Duration::from_secs))?
+    })
+}
+
+/// `true` for `localhost` and loopback addresses.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The background task: refresh when the keys stop being fresh (or back off after a failure),
+/// until the `RemoteJwks` is dropped. A fetch made meanwhile for an unknown `kid` resets the
+/// clock, so the two never fetch back to back.
+async fn run(shared: Weak<Shared>) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let Some(s) = shared.upgrade() else { return };
+        let fresh_left = s
+            .keys
+            .read()
+            .ok()
+            .and_then(|k| k.as_ref().map(|f| f.fresh_for.saturating_sub(f.at.elapsed())))
+            .filter(|left| !left.is_zero());
+        let wait = match fresh_left {
+            Some(left) => left,
+            None => {
+                let before = s.fetched_at();
+                let generation = s.generation.load(Ordering::Acquire);
+                let _ = s.refresh(generation, false).await;
+                // `refresh` keeps the last good keys on failure: success is a new fetch time.
+                if s.fetched_at() != before {
+                    backoff = Duration::from_secs(1);
+                    continue;
+                }
+                let wait = backoff;
+                backoff = (backoff * 2).min(s.cfg.refresh);
+                tracing::warn!(url = %s.url, retry_in = ?wait, "JWKS refresh did not succeed; retrying with backoff");
+                wait
+            }
+        };
+        drop(s);
+        tokio::time::sleep(wait).await;
+    }
+}
+
+impl RemoteJwksBuilder {
+    /// Uses your own HTTP client (custom CA, proxy). Its timeouts and redirect policy then
+    /// apply instead of this builder's. Defaults to a client with the bounds below.
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Allows a plain `http` URL on a non-loopback host. Defaults to: `https` required except
+    /// for `localhost` and loopback addresses.
+    pub fn allow_http(mut self) -> Self {
+        self.allow_http = true;
+        self
+    }
+
+    /// How often the keys are refreshed when the response has no `Cache-Control: max-age`.
+    /// Defaults to 10 minutes.
+    pub fn refresh_interval(mut self, every: Duration) -> Self {
+        self.refresh = every;
+        self
+    }
+
+    /// The bounds a `max-age` is clamped to. Defaults to 1 minute and 24 hours.
+    pub fn refresh_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.min_refresh = min;
+        self.max_refresh = max;
+        self
+    }
+
+    /// After a refetch for an unknown `kid`, how long further unknown `kid`s fail fast.
+    /// Defaults to 30 seconds.
+    pub fn cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
+        self
+    }
+
+    /// How long the last good keys keep serving while refreshes fail. Defaults to 24 hours.
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.max_stale = max_stale;
+        self
+    }
+
+    /// Connect and total timeouts of one fetch. Defaults to 5 and 10 seconds.
+    pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.timeout = total;
+        self
+    }
+
+    /// The largest JWKS body accepted. Defaults to 1 MiB.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Builds the key source and starts its background refresh on the current tokio runtime.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] for a plain-http non-loopback URL without
+    /// [`allow_http`](Self::allow_http), a call outside a tokio runtime, or a client that
+    /// cannot be built.
+    pub fn build(self) -> Result<RemoteJwks, ConfigError> {
+        if self.url.scheme() == "http" && !self.allow_http && !is_loopback(&self.url) {
+            return Err(ConfigError::InvalidSetting("JWKS URL must be https (or loopback, or allow_http)"));
+        }
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| ConfigError::InvalidSetting("RemoteJwks must be built inside a tokio runtime"))?;
+        let client = match self.client {
+            Some(c) => c,
+            None => {
+                let origin = self.url.origin();
+                reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                        if attempt.previous().len() >= 3 || attempt.url().origin() != origin {
+                            attempt.stop()
+                        } else {
+                            attempt.follow()
+                        }
+                    }))
+                    .build()
+                    .map_err(|_| ConfigError::InvalidSetting("cannot build the HTTP client"))?
+            }
+        };
+        let shared = Arc::new(Shared {
+            url: self.url,
+            client,
+            cfg: Limits {
+                refresh: self.refresh,
+                min_refresh: self.min_refresh,
+                max_refresh: self.max_refresh,
+                cooldown: self.cooldown,
+                max_stale: self.max_stale,
+                max_body: self.max_body,
+            },
+            keys: RwLock::new(None),
+            inflight: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+            fetches: AtomicU64::new(0),
+            unknown_refetch: Mutex::new(None),
+        });
+        runtime.spawn(run(Arc::downgrade(&shared)));
+        Ok(RemoteJwks { shared })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_age_is_read_from_cache_control() {
+        assert_eq!(parse_max_age("public, max-age=300"), Some(Duration::from_secs(300)));
+        assert_eq!(parse_max_age("MAX-AGE=\"60\", must-revalidate"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_max_age("no-cache"), None);
+        assert_eq!(parse_max_age("max-age=soon"), None);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for u in ["http://localhost:1/x", "http://127.0.0.1/x", "http://127.8.9.1/x", "http://[::1]:8/x"] {
+            assert!(is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+        for u in ["http://example.com/x", "http://10.0.0.1/x", "http://localhost.example.com/x"] {
+            assert!(!is_loopback(&Url::parse(u).unwrap()), "{u}");
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! `RemoteJwks` against a real HTTP server on 127.0.0.1:0 that can rotate keys, fail, stall,
+//! send garbage or too much, and counts its hits.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use jwtguard_core::provider::KeyProvider;
+use jwtguard_core::{Algorithm, Challenge, ErrorKind, Validator};
+use jwtguard_jwks::RemoteJwks;
+use jwtguard_test::{Fixture, Minter, jwks};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    Ok,
+    Fail,
+    Stall,
+    Garbage,
+    Oversize,
+}
+
+#[derive(Clone)]
+struct Idp {
+    doc: Arc<Mutex<Value>>,
+    mode: Arc<Mutex<Mode>>,
+    hits: Arc<AtomicUsize>,
+    addr: SocketAddr,
+}
+
+impl Idp {
+    async fn start(keys: &[(&str, Fixture)]) -> Idp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let idp = Idp {
+            doc: Arc::new(Mutex::new(jwks(keys))),
+            mode: Arc::new(Mutex::new(Mode::Ok)),
+            hits: Arc::new(AtomicUsize::new(0)),
+            addr: listener.local_addr().unwrap(),
+        };
+        let app = axum::Router::new()
+            .route("/jwks", get(serve))
+            .route("/same-origin-redirect", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/jwks")]) }))
+            .with_state(idp.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        idp
+    }
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+    fn set(&self, keys: &[(&str, Fixture)]) {
+        *self.doc.lock().unwrap() = jwks(keys);
+    }
+    fn mode(&self, mode: Mode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(State(idp): State<Idp>) -> Response {
+    idp.hits.fetch_add(1, Ordering::SeqCst);
+    let mode = *idp.mode.lock().unwrap();
+    match mode {
+        Mode::Ok => {
+            let body = idp.doc.lock().unwrap().to_string();
+            let mut h = HeaderMap::new();
+            h.insert(header::CONTENT_TYPE, "application/jwk-set+json".parse().unwrap());
+            (h, body).into_response()
+        }
+        Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        Mode::Stall => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            StatusCode::OK.into_response()
+        }
+        Mode::Garbage => "{\"keys\": [ this is not json".into_response(),
+        Mode::Oversize => " ".repeat(2 * 1024 * 1024).into_response(),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+fn token(kid: &str, fixture: Fixture) -> String {
+    Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": now() + 600}))
+}
+
+fn validator(jwks: &RemoteJwks) -> Validator {
+    Validator::builder(jwks.clone(), [Algorithm::ES256]).build().unwrap()
+}
+
+async fn ready(idp: &Idp) -> RemoteJwks {
+    let jwks = RemoteJwks::builder(&idp.url("/jwks"))
+        .unwrap()
+        .timeouts(Duration::from_secs(1), Duration::from_secs(2))
+        .build()
+        .unwrap();
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    jwks
+}
+
+#[tokio::test]
+async fn before_the_first_fetch_requests_get_503_never_401_or_a_hang() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    idp.mode(Mode::Stall);
+    let jwks = RemoteJwks::builder(&idp.url("/jwks"))
+        .unwrap()
+        .timeouts(Duration::from_secs(1), Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let v = validator(&jwks);
+    let started = Instant::now();
+    let err = v.verify_async::<Value>(&token("k1", Fixture::P256)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+    assert!(started.elapsed() < Duration::from_secs(1), "verification waited for I/O");
+    let answer = Challenge::default().respond(&err);
+    assert_eq!((answer.status(), answer.retry_after(), answer.www_authenticate()), (503, Some(5), None));
+
+    // A stalled fetch ends at the timeout; wait_ready says so instead of hanging.
+    let err = jwks.wait_ready(Duration::from_millis(1500)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
+
+    idp.mode(Mode::Ok);
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_requests_with_a_new_kid_cause_exactly_one_fetch() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok());
+    let before = idp.hits();
+
+    idp.set(&[("k1", Fixture::P256), ("k2", Fixture::P256b)]);
+    let t2 = token("k2", Fixture::P256b);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let (v, t2) = (v.clone(), t2.clone());
+            tokio::spawn(async move { v.verify_async::<Value>(&t2).await.map(|_| ()).map_err(|e| e.kind()) })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Ok(()));
+    }
+    assert_eq!(idp.hits() - before, 1);
+}
+
+#[tokio::test]
+async fn a_thousand_forged_kids_inside_one_cooldown_cause_at_most_one_fetch() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    let before = idp.hits();
+    let forged: Vec<String> = (0..1000).map(|i| token(&format!("forged-{i}"), Fixture::P256b)).collect();
+    let tasks: Vec<_> = forged
+        .into_iter()
+        .map(|t| {
+            let v = v.clone();
+            tokio::spawn(async move { v.verify_async::<Value>(&t).await.unwrap_err().kind() })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), ErrorKind::UnknownKey);
+    }
+    assert!(idp.hits() - before <= 1, "{} fetches", idp.hits() - before);
+    // Valid tokens keep working meanwhile, without any fetch.
+    let hits = idp.hits();
+    assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok());
+    assert_eq!(idp.hits(), hits);
+}
+
+#[tokio::test]
+async fn a_rotation_is_picked_up_within_one_refetch() {
+    let idp = Idp::start(&[("old", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    idp.set(&[("new", Fixture::P256b)]);
+    let before = idp.hits();
+    assert!(v.verify_async::<Value>(&token("new", Fixture::P256b)).await.is_ok());
+    assert_eq!(idp.hits() - before, 1);
+    // The old key is gone with the rotation.
+    assert_eq!(v.verify_async::<Value>(&token("old", Fixture::P256)).await.unwrap_err().kind(), ErrorKind::UnknownKey);
+}
+
+#[tokio::test]
+async fn an_outage_after_a_good_fetch_keeps_valid_tokens_accepted_and_recovery_is_picked_up() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    for mode in [Mode::Fail, Mode::Garbage, Mode::Oversize] {
+        idp.mode(mode);
+        let keys = jwks.refresh().await.unwrap(); // stale-if-error: the last good keys
+        assert_eq!(keys.len(), 1, "{mode:?}");
+        assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok(), "{mode:?}");
+    }
+    idp.mode(Mode::Ok);
+    idp.set(&[("k2", Fixture::P256b)]);
+    jwks.refresh().await.unwrap();
+    assert!(v.verify_async::<Value>(&token("k2", Fixture::P256b)).await.is_ok());
+}
+
+#[tokio::test]
+async fn keys_staler_than_allowed_stop_serving() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = RemoteJwks::builder(&idp.url("/jwks")).unwrap().max_stale(Duration::from_millis(300)).build().unwrap();
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    idp.mode(Mode::Fail);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(jwks.keys().unwrap_err().kind(), ErrorKind::KeysUnavailable);
+}
+
+#[tokio::test]
+async fn unusable_keys_are_skipped_and_the_good_ones_serve() {
+    let idp = Idp::start(&[]).await;
+    *idp.doc.lock().unwrap() = json!({"keys": [
+        {"kty": "EC", "crv": "P-256", "kid": "enc", "use": "enc", "x": "AA", "y": "AA"},
+        {"kty": "WAT", "kid": "wat"},
+        {"kty": "RSA", "kid": "bad", "n": "!!", "e": "AQAB"},
+        Fixture::P256.jwk("good"),
+    ]});
+    let jwks = ready(&idp).await;
+    assert_eq!(jwks.keys().unwrap().len(), 1);
+    assert_eq!(jwks.keys().unwrap().skipped().len(), 3);
+    assert!(validator(&jwks).verify_async::<Value>(&token("good", Fixture::P256)).await.is_ok());
+}
+
+#[tokio::test]
+async fn redirects_stay_on_the_same_origin() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = RemoteJwks::builder(&idp.url("/same-origin-redirect")).unwrap().build().unwrap();
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+
+    // Another port is another origin: the redirect is not followed.
+    let other = Idp::start(&[("k1", Fixture::P256)]).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let redirector = listener.local_addr().unwrap();
+    let target = other.url("/jwks");
+    let app = axum::Router::new().route(
+        "/jwks",
+        get(move || {
+            let target = target.clone();
+            async move { (StatusCode::FOUND, [(header::LOCATION, target)]) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let jwks = RemoteJwks::builder(&format!("http://{redirector}/jwks")).unwrap().build().unwrap();
+    assert!(jwks.wait_ready(Duration::from_millis(800)).await.is_err());
+    assert_eq!(other.hits(), 0);
+}
+
+#[tokio::test]
+async fn plain_http_needs_loopback_or_an_opt_in() {
+    assert!(RemoteJwks::builder("http://login.example.com/jwks").unwrap().build().is_err());
+    assert!(RemoteJwks::builder("http://login.example.com/jwks").unwrap().allow_http().build().is_ok());
+    assert!(RemoteJwks::builder("ftp://login.example.com/jwks").is_err());
+    assert!(RemoteJwks::builder("not a url").is_err());
+}
+
+#[test]
+fn building_outside_a_runtime_is_a_config_error() {
+    assert!(RemoteJwks::builder("https://login.example.com/jwks").unwrap().build().is_err());
+}
