@@ -24,6 +24,7 @@
 //! | `tower` | [`tower`]: `JwtAuthLayer` and the scope/role/claim layers for any tower service |
 //! | `axum` | `tower` plus the axum extractors `Claims<T>`, `Option<Claims<T>>`, `Token<T>` |
 //! | `actix` | [`actix`]: the actix-web 4 `JwtAuth` middleware, scope layers and extractors |
+//! | `jwks` | [`jwks`]: remote JWKS kept current in the background (`RemoteJwks`) |
 //!
 //! See [`jwtguard_core`] for the security considerations.
 
@@ -36,3 +37,7 @@ pub use jwtguard_tower as tower;
 /// The actix-web integration (feature `actix`).
 #[cfg(feature = "actix")]
 pub use jwtguard_actix as actix;
+
+/// Remote JWKS (feature `jwks`).
+#[cfg(feature = "jwks")]
+pub use jwtguard_jwks as jwks;

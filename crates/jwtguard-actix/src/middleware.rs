@@ -274,6 +274,9 @@ impl<S, T, R> fmt::Debug for JwtAuthMiddleware<S, T, R> {
 }
 
 type Passed<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
+type Answer<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
+/// Boxed only when verification has to wait for a remote key refetch.
+type Refresh<B> = futures_util::future::LocalBoxFuture<'static, Answer<B>>;
 
 impl<S, B, T, R> Service<ServiceRequest> for JwtAuthMiddleware<S, T, R>
 where
@@ -284,7 +287,7 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Either<Ready<Result<Self::Response, Self::Error>>, MapOk<S::Future, Passed<B>>>;
+    type Future = Either<Either<Ready<Answer<B>>, MapOk<S::Future, Passed<B>>>, Refresh<B>>;
 
     forward_ready!(service);
 
@@ -298,16 +301,61 @@ where
                 ext.insert(verified);
             }
             Ok(None) => {}
+            Err(err) if guard.validator().needs_refresh(&err) => return Either::Right(self.call_after_refresh(req)),
             Err(err) => {
                 let res = self.config.on_rejection.on_rejection(&err, guard);
-                return Either::Left(ready(Ok(req.into_response(res).map_into_right_body())));
+                return Either::Left(Either::Left(ready(Ok(req.into_response(res).map_into_right_body()))));
             }
         }
-        req.extensions_mut().insert(guard.clone());
-        req.extensions_mut().insert(MiddlewareRan);
-        protect_token(&mut req, self.config.strip_token, guard);
-        Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>))
+        prepare(&mut req, &self.config);
+        Either::Left(Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>)))
     }
+}
+
+impl<S, B, T, R> JwtAuthMiddleware<S, T, R>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+    T: DeserializeOwned + Clone + 'static,
+    R: OnRejection,
+{
+    /// The slow path: the token names a key a remote key set lacks. Wait for the (shared,
+    /// cooldown-gated) refetch, verify again, then call the service.
+    fn call_after_refresh(&self, mut req: ServiceRequest) -> Refresh<B> {
+        let service = self.service.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let guard = &config.guard;
+            let token = {
+                let head = Head { headers: req.headers(), query: req.query_string() };
+                guard.token_sources().extract(&head).map(str::to_owned)
+            };
+            let verified = match token {
+                Ok(token) => guard.validator().verify_async::<T>(&token).await,
+                Err(err) => Err(err),
+            };
+            match verified {
+                Ok(verified) => {
+                    let mut ext = req.extensions_mut();
+                    ext.insert(verified.token().clone());
+                    ext.insert(verified);
+                }
+                Err(err) => {
+                    let res = config.on_rejection.on_rejection(&err, guard);
+                    return Ok(req.into_response(res).map_into_right_body());
+                }
+            }
+            prepare(&mut req, &config);
+            service.call(req).await.map(ServiceResponse::map_into_left_body)
+        })
+    }
+}
+
+/// What every authenticated (or anonymous, in optional mode) request gets before the service.
+fn prepare<T, R>(req: &mut ServiceRequest, config: &JwtAuth<T, R>) {
+    req.extensions_mut().insert(config.guard.clone());
+    req.extensions_mut().insert(MiddlewareRan);
+    protect_token(req, config.strip_token, &config.guard);
 }
 
 /// Marks the credential headers sensitive, or removes them when stripping.

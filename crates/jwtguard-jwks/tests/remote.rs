@@ -2,87 +2,16 @@
 //! send garbage or too much, and counts its hits.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{StatusCode, header};
 use axum::routing::get;
 use jwtguard_core::provider::KeyProvider;
 use jwtguard_core::{Algorithm, Challenge, ErrorKind, Validator};
 use jwtguard_jwks::RemoteJwks;
-use jwtguard_test::{Fixture, Minter, jwks};
+use jwtguard_test::jwks_server::{JwksServer as Idp, Mode};
+use jwtguard_test::{Fixture, Minter};
 use serde_json::{Value, json};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Mode {
-    Ok,
-    Fail,
-    Stall,
-    Garbage,
-    Oversize,
-}
-
-#[derive(Clone)]
-struct Idp {
-    doc: Arc<Mutex<Value>>,
-    mode: Arc<Mutex<Mode>>,
-    hits: Arc<AtomicUsize>,
-    addr: SocketAddr,
-}
-
-impl Idp {
-    async fn start(keys: &[(&str, Fixture)]) -> Idp {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let idp = Idp {
-            doc: Arc::new(Mutex::new(jwks(keys))),
-            mode: Arc::new(Mutex::new(Mode::Ok)),
-            hits: Arc::new(AtomicUsize::new(0)),
-            addr: listener.local_addr().unwrap(),
-        };
-        let app = axum::Router::new()
-            .route("/jwks", get(serve))
-            .route("/same-origin-redirect", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/jwks")]) }))
-            .with_state(idp.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        idp
-    }
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-    fn set(&self, keys: &[(&str, Fixture)]) {
-        *self.doc.lock().unwrap() = jwks(keys);
-    }
-    fn mode(&self, mode: Mode) {
-        *self.mode.lock().unwrap() = mode;
-    }
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-}
-
-async fn serve(State(idp): State<Idp>) -> Response {
-    idp.hits.fetch_add(1, Ordering::SeqCst);
-    let mode = *idp.mode.lock().unwrap();
-    match mode {
-        Mode::Ok => {
-            let body = idp.doc.lock().unwrap().to_string();
-            let mut h = HeaderMap::new();
-            h.insert(header::CONTENT_TYPE, "application/jwk-set+json".parse().unwrap());
-            (h, body).into_response()
-        }
-        Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        Mode::Stall => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            StatusCode::OK.into_response()
-        }
-        Mode::Garbage => "{\"keys\": [ this is not json".into_response(),
-        Mode::Oversize => " ".repeat(2 * 1024 * 1024).into_response(),
-    }
-}
 
 fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
@@ -221,12 +150,12 @@ async fn keys_staler_than_allowed_stop_serving() {
 #[tokio::test]
 async fn unusable_keys_are_skipped_and_the_good_ones_serve() {
     let idp = Idp::start(&[]).await;
-    *idp.doc.lock().unwrap() = json!({"keys": [
+    idp.set_doc(json!({"keys": [
         {"kty": "EC", "crv": "P-256", "kid": "enc", "use": "enc", "x": "AA", "y": "AA"},
         {"kty": "WAT", "kid": "wat"},
         {"kty": "RSA", "kid": "bad", "n": "!!", "e": "AQAB"},
         Fixture::P256.jwk("good"),
-    ]});
+    ]}));
     let jwks = ready(&idp).await;
     assert_eq!(jwks.keys().unwrap().len(), 1);
     assert_eq!(jwks.keys().unwrap().skipped().len(), 3);
@@ -236,7 +165,7 @@ async fn unusable_keys_are_skipped_and_the_good_ones_serve() {
 #[tokio::test]
 async fn redirects_stay_on_the_same_origin() {
     let idp = Idp::start(&[("k1", Fixture::P256)]).await;
-    let jwks = RemoteJwks::builder(&idp.url("/same-origin-redirect")).unwrap().build().unwrap();
+    let jwks = RemoteJwks::builder(&idp.url("/redirect")).unwrap().build().unwrap();
     jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
 
     // Another port is another origin: the redirect is not followed.

@@ -3,6 +3,8 @@
 //! Not published. The keys under `keys/` protect nothing and exist only for tests.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod jwks_server;
+
 use std::path::PathBuf;
 
 use aws_lc_rs::hmac;

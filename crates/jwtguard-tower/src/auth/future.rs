@@ -7,9 +7,13 @@ use pin_project_lite::pin_project;
 
 use super::response::RejectionBody;
 
+/// A boxed future, used only when verification has to wait for a key refetch.
+pub(crate) type Refresh<O> = Pin<Box<dyn Future<Output = O> + Send>>;
+
 pin_project! {
-    /// The response future of [`JwtAuth`](super::JwtAuth): the inner service's, or a rejection
-    /// that is ready at once.
+    /// The response future of [`JwtAuth`](super::JwtAuth): the inner service's, a rejection that
+    /// is ready at once, or (only when a remote key set must refetch) a boxed wait followed by
+    /// the inner service.
     ///
     /// ```
     /// use tower::{Layer, Service, service_fn};
@@ -22,7 +26,7 @@ pin_project! {
     /// assert_eq!(future.await?.status(), 401);
     /// # Ok(()) }
     /// ```
-    pub struct ResponseFuture<F, B> {
+    pub struct ResponseFuture<F: Future, B> {
         #[pin]
         kind: Kind<F, B>,
     }
@@ -30,18 +34,22 @@ pin_project! {
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F, B> {
+    enum Kind<F: Future, B> {
         Inner { #[pin] fut: F },
         Rejected { response: Option<Response<B>> },
+        Refreshing { fut: Refresh<F::Output> },
     }
 }
 
-impl<F, B> ResponseFuture<F, B> {
+impl<F: Future, B> ResponseFuture<F, B> {
     pub(crate) fn inner(fut: F) -> Self {
         ResponseFuture { kind: Kind::Inner { fut } }
     }
     pub(crate) fn rejected(response: Response<B>) -> Self {
         ResponseFuture { kind: Kind::Rejected { response: Some(response) } }
+    }
+    pub(crate) fn refreshing(fut: Refresh<F::Output>) -> Self {
+        ResponseFuture { kind: Kind::Refreshing { fut } }
     }
 }
 
@@ -55,6 +63,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { fut } => fut.poll(cx),
+            KindProj::Refreshing { fut } => fut.as_mut().poll(cx),
             // Polled again after completion: a contract breach by the caller. Answer with an
             // empty 500 rather than panic.
             KindProj::Rejected { response } => Poll::Ready(Ok(response.take().unwrap_or_else(|| {
@@ -66,7 +75,7 @@ where
     }
 }
 
-impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
+impl<F: Future, B> std::fmt::Debug for ResponseFuture<F, B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }

@@ -87,10 +87,12 @@ impl<S, T, R> JwtAuth<S, T, R> {
 
 impl<S, T, R, ReqBody, ResBody> Service<Request<ReqBody>> for JwtAuth<S, T, R>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
     T: DeserializeOwned + Clone + Send + Sync + 'static,
-    R: OnRejection<ResBody>,
-    ResBody: RejectionBody,
+    R: OnRejection<ResBody> + Send + Sync + 'static,
+    ReqBody: Send + 'static,
+    ResBody: RejectionBody + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -110,16 +112,60 @@ where
                 ext.insert(verified);
             }
             Ok(None) => {}
+            Err(err) if guard.validator().needs_refresh(&err) => return self.call_after_refresh(req),
             Err(err) => {
                 let grpc = is_grpc(req.headers());
                 return ResponseFuture::rejected(self.layer.on_rejection.on_rejection(&err, guard, grpc));
             }
         }
-        req.extensions_mut().insert(guard.clone());
-        req.extensions_mut().insert(LayerRan);
-        protect_token(&mut req, self.layer.strip_token, guard);
+        prepare(&mut req, &self.layer);
         ResponseFuture::inner(self.inner.call(req))
     }
+}
+
+impl<S, T, R> JwtAuth<S, T, R> {
+    /// The slow path: the token names a key a remote key set lacks. Wait for the (shared,
+    /// cooldown-gated) refetch, verify again, then call the inner service.
+    fn call_after_refresh<ReqBody, ResBody>(&mut self, mut req: Request<ReqBody>) -> ResponseFuture<S::Future, ResBody>
+    where
+        S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+        S::Future: Send + 'static,
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+        R: OnRejection<ResBody> + Send + Sync + 'static,
+        ReqBody: Send + 'static,
+        ResBody: RejectionBody + Send + 'static,
+    {
+        // `poll_ready` made *this* instance ready, so it must serve the request; a clone takes
+        // its place for the next call (the tower contract for services called from a future).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let layer = self.layer.clone();
+        ResponseFuture::refreshing(Box::pin(async move {
+            let head = Head { headers: req.headers(), uri: req.uri() };
+            let token = match layer.guard.token_sources().extract(&head) {
+                Ok(token) => token.to_owned(),
+                Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
+            };
+            match layer.guard.validator().verify_async::<T>(&token).await {
+                Ok(verified) => {
+                    let ext = req.extensions_mut();
+                    ext.insert(verified.token().clone());
+                    ext.insert(verified);
+                }
+                Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
+            }
+            prepare(&mut req, &layer);
+            inner.call(req).await
+        }))
+    }
+}
+
+/// What every authenticated (or anonymous, in optional mode) request gets before the inner
+/// service sees it.
+fn prepare<B, T, R>(req: &mut Request<B>, layer: &JwtAuthLayer<T, R>) {
+    req.extensions_mut().insert(layer.guard.clone());
+    req.extensions_mut().insert(LayerRan);
+    protect_token(req, layer.strip_token, &layer.guard);
 }
 
 /// Marks the credential headers sensitive (so `Debug` and HPACK keep them out of logs and
