@@ -1,5 +1,6 @@
 //! The [`Validator`]: size bound, header, key, signature, claims policy, in that order.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -313,10 +314,15 @@ struct Inner {
 #[derive(Clone)]
 pub struct Validator {
     inner: Arc<Inner>,
+    /// Set for [`Validator::multi_issuer`]: the validator of each issuer (none of them routed).
+    routes: Option<Arc<BTreeMap<String, Validator>>>,
 }
 
 impl fmt::Debug for Validator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(routes) = &self.routes {
+            return f.debug_struct("Validator").field("issuers", &routes).finish();
+        }
         let i = &self.inner;
         f.debug_struct("Validator")
             .field("keys", &i.keys)
@@ -419,6 +425,9 @@ impl Validator {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        if self.routes.is_some() {
+            return self.route(token)?.verify(token);
+        }
         let i = &*self.inner;
         let jws = self.verify_jws(token)?;
         let payload = jws.payload();
@@ -453,6 +462,9 @@ impl Validator {
     /// # Errors
     /// As [`Validator::verify`].
     pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        if self.routes.is_some() {
+            return Box::pin(self.route(token)?.verify_async(token)).await;
+        }
         match self.verify(token) {
             Err(e) if self.needs_refresh(&e) => {
                 if let KeySource::Provider(provider) = &self.inner.keys
@@ -477,7 +489,10 @@ impl Validator {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn needs_refresh(&self, error: &Error) -> bool {
-        error.kind() == ErrorKind::UnknownKey && self.inner.keys.is_dynamic()
+        match &self.routes {
+            Some(routes) => routes.values().any(|v| v.needs_refresh(error)),
+            None => error.kind() == ErrorKind::UnknownKey && self.inner.keys.is_dynamic(),
+        }
     }
 
     /// The algorithms this validator accepts.
@@ -488,7 +503,65 @@ impl Validator {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
-        self.inner.algorithms.iter()
+        let mut all = self.inner.algorithms;
+        for v in self.routes.iter().flat_map(|r| r.values()) {
+            all.0 |= v.inner.algorithms.0;
+        }
+        all.iter()
+    }
+
+    /// One validator for several issuers, each with its own keys and policy. The token's
+    /// unverified `iss` picks the validator; an unknown issuer is rejected as
+    /// [`ErrorKind::WrongIssuer`] before any key lookup, so it never causes a key fetch.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
+    ///
+    /// let a = Validator::builder(Key::hmac([1u8; 32])?, [Algorithm::HS256]).issuer("https://a.example").build()?;
+    /// let b = Validator::builder(Key::hmac([2u8; 32])?, [Algorithm::HS384]).issuer("https://b.example").build()?;
+    /// let both = Validator::multi_issuer([a, b])?;
+    /// // {"alg":"none"} . {"iss":"https://c.example","exp":1}
+    /// let err = both.verify::<serde_json::Value>("eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2MuZXhhbXBsZSIsImV4cCI6MX0.").unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::WrongIssuer);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] when a validator does not accept exactly one issuer, two
+    /// accept the same one, or the list is empty.
+    pub fn multi_issuer(validators: impl IntoIterator<Item = Validator>) -> Result<Validator, ConfigError> {
+        let mut routes = BTreeMap::new();
+        for v in validators {
+            let nested: Vec<Validator> = match &v.routes {
+                Some(r) => r.values().cloned().collect(),
+                None => vec![v],
+            };
+            for v in nested {
+                let [iss] = v.inner.issuers.as_slice() else {
+                    return Err(ConfigError::InvalidSetting("each validator of multi_issuer needs exactly one issuer"));
+                };
+                if routes.insert(iss.clone(), v.clone()).is_some() {
+                    return Err(ConfigError::InvalidSetting("two validators of multi_issuer accept the same issuer"));
+                }
+            }
+        }
+        let first = routes.values().next().ok_or(ConfigError::InvalidSetting("multi_issuer needs a validator"))?;
+        Ok(Validator { inner: first.inner.clone(), routes: Some(Arc::new(routes)) })
+    }
+
+    /// For a multi-issuer validator, the validator of the token's (unverified) issuer.
+    fn route(&self, token: &str) -> Result<&Validator, Error> {
+        let Some(routes) = &self.routes else { return Ok(self) };
+        if token.len() > self.inner.max_size {
+            return Err(Error::new(ErrorKind::TooLarge));
+        }
+        let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
+        let p64 = token.split('.').nth(1).ok_or(malformed("not three dot-separated segments"))?;
+        let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| malformed("payload is not base64url"))?;
+        let claims: RegisteredClaims =
+            serde_json::from_slice(&payload).map_err(|_| malformed("claims set is not a strict JSON object"))?;
+        let iss = claims.iss.ok_or(Error::detailed(ErrorKind::MissingClaim, "iss"))?;
+        routes.get(&iss).ok_or(Error::new(ErrorKind::WrongIssuer))
     }
 
     /// The time of its clock, seconds since the epoch.
@@ -506,6 +579,9 @@ impl Validator {
 
     /// Size, syntax, header and signature; no claims policy.
     pub(crate) fn verify_jws(&self, token: &str) -> Result<Jws, Error> {
+        if self.routes.is_some() {
+            return self.route(token)?.verify_jws(token);
+        }
         let i = &*self.inner;
         if token.len() > i.max_size {
             return Err(Error::new(ErrorKind::TooLarge));
@@ -832,6 +908,7 @@ impl ValidatorBuilder {
             return Err(ConfigError::InvalidSetting("max_token_size must be positive"));
         }
         Ok(Validator {
+            routes: None,
             inner: Arc::new(Inner {
                 keys: self.keys,
                 algorithms,

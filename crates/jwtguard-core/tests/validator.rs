@@ -634,3 +634,48 @@ fn mutated_tokens_never_verify_and_never_panic() {
         }
     }
 }
+
+#[test]
+fn multi_issuer_routes_by_the_unverified_iss() {
+    let a = Validator::builder(Fixture::Rsa.key(), [Algorithm::RS256])
+        .issuer("https://a.example")
+        .clock(clock())
+        .build()
+        .unwrap();
+    let b = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .issuer("https://b.example")
+        .audience("b-api")
+        .clock(clock())
+        .build()
+        .unwrap();
+    let v = Validator::multi_issuer([a, b]).unwrap();
+    let exp = NOW + 600;
+    let from_a = Minter::new(Algorithm::RS256).token(&json!({"iss": "https://a.example", "exp": exp}));
+    let from_b = Minter::new(Algorithm::ES256).token(&json!({"iss": "https://b.example", "aud": "b-api", "exp": exp}));
+    assert!(v.verify::<Value>(&from_a).is_ok());
+    assert!(v.verify::<Value>(&from_b).is_ok());
+    // Each issuer keeps its own policy: b requires its audience.
+    let b_without_aud = Minter::new(Algorithm::ES256).token(&json!({"iss": "https://b.example", "exp": exp}));
+    assert_eq!(kind(&v, &b_without_aud), ErrorKind::MissingClaim);
+    // Claiming b's issuer with a's key fails: b's keys and algorithms apply.
+    let forged = Minter::new(Algorithm::RS256).token(&json!({"iss": "https://b.example", "aud": "b-api", "exp": exp}));
+    assert_eq!(kind(&v, &forged), ErrorKind::AlgorithmNotAllowed);
+    let forged = Minter::new(Algorithm::ES256)
+        .fixture(Fixture::P256b)
+        .token(&json!({"iss": "https://b.example", "aud": "b-api", "exp": exp}));
+    assert_eq!(kind(&v, &forged), ErrorKind::BadSignature);
+    assert_eq!(
+        kind(&v, &Minter::new(Algorithm::RS256).token(&json!({"iss": "https://c.example", "exp": exp}))),
+        ErrorKind::WrongIssuer
+    );
+    assert_eq!(kind(&v, &Minter::new(Algorithm::RS256).token(&json!({"exp": exp}))), ErrorKind::MissingClaim);
+    assert_eq!(kind(&v, "x.y.z"), ErrorKind::Malformed);
+    assert_eq!(v.algorithms().collect::<Vec<_>>(), [Algorithm::RS256, Algorithm::ES256]);
+
+    let no_iss = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).build().unwrap();
+    assert!(Validator::multi_issuer([no_iss]).is_err());
+    assert!(Validator::multi_issuer([]).is_err());
+    let twice =
+        || Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).issuer("https://a.example").build().unwrap();
+    assert!(Validator::multi_issuer([twice(), twice()]).is_err());
+}

@@ -198,3 +198,29 @@ async fn plain_http_needs_loopback_or_an_opt_in() {
 fn building_outside_a_runtime_is_a_config_error() {
     assert!(RemoteJwks::builder("https://login.example.com/jwks").unwrap().build().is_err());
 }
+
+#[tokio::test]
+async fn an_unknown_issuer_is_rejected_without_any_fetch() {
+    let idp_a = Idp::start(&[("a1", Fixture::P256)]).await;
+    let idp_b = Idp::start(&[("b1", Fixture::P256b)]).await;
+    let (ja, jb) = (ready(&idp_a).await, ready(&idp_b).await);
+    let a = Validator::builder(ja, [Algorithm::ES256]).issuer("https://a.example").build().unwrap();
+    let b = Validator::builder(jb, [Algorithm::ES256]).issuer("https://b.example").build().unwrap();
+    let v = Validator::multi_issuer([a, b]).unwrap();
+    let mint = |iss: &str, kid: &str, f: Fixture| {
+        Minter::new(Algorithm::ES256).fixture(f).kid(kid).token(&json!({"iss": iss, "sub": "x", "exp": now() + 600}))
+    };
+    assert!(v.verify_async::<Value>(&mint("https://a.example", "a1", Fixture::P256)).await.is_ok());
+    assert!(v.verify_async::<Value>(&mint("https://b.example", "b1", Fixture::P256b)).await.is_ok());
+    let hits = (idp_a.hits(), idp_b.hits());
+    for i in 0..50 {
+        let err =
+            v.verify_async::<Value>(&mint("https://evil.example", &format!("k{i}"), Fixture::P256)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongIssuer);
+    }
+    assert_eq!((idp_a.hits(), idp_b.hits()), hits);
+    // A new kid at issuer b refetches b's keys only.
+    idp_b.set(&[("b1", Fixture::P256b), ("b2", Fixture::P256)]);
+    assert!(v.verify_async::<Value>(&mint("https://b.example", "b2", Fixture::P256)).await.is_ok());
+    assert_eq!((idp_a.hits(), idp_b.hits()), (hits.0, hits.1 + 1));
+}
