@@ -30,6 +30,9 @@
 //! - **Bad keys do not spoil good ones.** Keys that cannot be used (`use: enc`, unknown `kty`,
 //!   bad parameters) are skipped and logged once per fetch, not per request.
 
+mod http;
+mod oidc;
 mod remote;
 
+pub use oidc::{DiscoveryError, Oidc, OidcBuilder};
 pub use remote::{RemoteJwks, RemoteJwksBuilder};

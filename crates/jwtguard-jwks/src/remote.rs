@@ -7,6 +7,8 @@ use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
 use jwtguard_core::{ConfigError, Error, ErrorKind, KeySet};
 use url::Url;
 
+use crate::http;
+
 /// Keys from a JWKS URL, kept current in the background. Cheap to clone; see the
 /// [crate docs](crate) for what it guarantees.
 #[derive(Clone)]
@@ -27,7 +29,7 @@ impl fmt::Debug for RemoteJwks {
 #[must_use]
 #[derive(Debug)]
 pub struct RemoteJwksBuilder {
-    url: Url,
+    url: String,
     client: Option<reqwest::Client>,
     allow_http: bool,
     refresh: Duration,
@@ -86,12 +88,10 @@ impl RemoteJwks {
     /// # Errors
     /// [`ConfigError::InvalidSetting`] when `url` is not an absolute http(s) URL.
     pub fn builder(url: &str) -> Result<RemoteJwksBuilder, ConfigError> {
-        let url = Url::parse(url).map_err(|_| ConfigError::InvalidSetting("JWKS URL is not a URL"))?;
-        if !matches!(url.scheme(), "https" | "http") {
-            return Err(ConfigError::InvalidSetting("JWKS URL must be http(s)"));
-        }
+        // Checked for syntax now; for https (or loopback, or allow_http) when built.
+        http::parse_url(url, true, "JWKS URL must be an http(s) URL")?;
         Ok(RemoteJwksBuilder {
-            url,
+            url: url.to_owned(),
             client: None,
             allow_http: false,
             refresh: Duration::from_secs(600),
@@ -242,61 +242,24 @@ impl Shared {
 
     /// One bounded HTTP fetch and parse. Returns the keys and the `max-age`, if any.
     async fn fetch(&self) -> Result<(KeySet, Option<Duration>), Error> {
-        let unavailable = |detail| Error::detailed(ErrorKind::KeysUnavailable, detail);
         self.fetches.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(url = %self.url, "fetching JWKS");
-        let mut res = self
-            .client
-            .get(self.url.clone())
-            .header("accept", "application/jwk-set+json, application/json")
-            .send()
-            .await
-            .map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
-        if !res.status().is_success() {
-            return Err(unavailable("JWKS endpoint answered with an error status"));
-        }
-        if res.content_length().is_some_and(|n| n > self.cfg.max_body as u64) {
-            return Err(unavailable("JWKS larger than allowed"));
-        }
-        let max_age = res.headers().get("cache-control").and_then(|v| v.to_str().ok()).and_then(parse_max_age);
-        let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))? {
-            if body.len() + chunk.len() > self.cfg.max_body {
-                return Err(unavailable("JWKS larger than allowed"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let text = std::str::from_utf8(&body).map_err(|_| unavailable("JWKS is not UTF-8"))?;
+        let fetched =
+            http::get_bounded(&self.client, &self.url, "application/jwk-set+json, application/json", self.cfg.max_body)
+                .await
+                .map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        let text = std::str::from_utf8(&fetched.body)
+            .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "JWKS is not UTF-8"))?;
         let keys = KeySet::from_jwks(text).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
         for skipped in keys.skipped() {
             tracing::warn!(url = %self.url, kid = ?skipped.kid, reason = %skipped.reason, "JWKS key skipped");
         }
-        Ok((keys, max_age))
+        Ok((keys, fetched.max_age))
     }
 
     /// When the background task should look again after a fetch.
     fn next_refresh(&self, max_age: Option<Duration>) -> Duration {
         max_age.unwrap_or(self.cfg.refresh).clamp(self.cfg.min_refresh, self.cfg.max_refresh)
-    }
-}
-
-/// `max-age=N` from a `Cache-Control` value.
-fn parse_max_age(value: &str) -> Option<Duration> {
-    value.split(',').find_map(|d| {
-        let (k, v) = d.trim().split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("max-age")
-            .then(|| v.trim().trim_matches('"').parse().ok().map(Duration::from_secs))?
-    })
-}
-
-/// `true` for `localhost` and loopback addresses.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
     }
 }
 
@@ -397,31 +360,15 @@ impl RemoteJwksBuilder {
     /// [`allow_http`](Self::allow_http), a call outside a tokio runtime, or a client that
     /// cannot be built.
     pub fn build(self) -> Result<RemoteJwks, ConfigError> {
-        if self.url.scheme() == "http" && !self.allow_http && !is_loopback(&self.url) {
-            return Err(ConfigError::InvalidSetting("JWKS URL must be https (or loopback, or allow_http)"));
-        }
+        let url = http::parse_url(&self.url, self.allow_http, "JWKS URL must be https (or loopback, or allow_http)")?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| ConfigError::InvalidSetting("RemoteJwks must be built inside a tokio runtime"))?;
         let client = match self.client {
             Some(c) => c,
-            None => {
-                let origin = self.url.origin();
-                reqwest::Client::builder()
-                    .connect_timeout(self.connect_timeout)
-                    .timeout(self.timeout)
-                    .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                        if attempt.previous().len() >= 3 || attempt.url().origin() != origin {
-                            attempt.stop()
-                        } else {
-                            attempt.follow()
-                        }
-                    }))
-                    .build()
-                    .map_err(|_| ConfigError::InvalidSetting("cannot build the HTTP client"))?
-            }
+            None => http::default_client(&url, self.connect_timeout, self.timeout)?,
         };
         let shared = Arc::new(Shared {
-            url: self.url,
+            url,
             client,
             cfg: Limits {
                 refresh: self.refresh,
@@ -439,28 +386,5 @@ impl RemoteJwksBuilder {
         });
         runtime.spawn(run(Arc::downgrade(&shared)));
         Ok(RemoteJwks { shared })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn max_age_is_read_from_cache_control() {
-        assert_eq!(parse_max_age("public, max-age=300"), Some(Duration::from_secs(300)));
-        assert_eq!(parse_max_age("MAX-AGE=\"60\", must-revalidate"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_max_age("no-cache"), None);
-        assert_eq!(parse_max_age("max-age=soon"), None);
-    }
-
-    #[test]
-    fn loopback_hosts() {
-        for u in ["http://localhost:1/x", "http://127.0.0.1/x", "http://127.8.9.1/x", "http://[::1]:8/x"] {
-            assert!(is_loopback(&Url::parse(u).unwrap()), "{u}");
-        }
-        for u in ["http://example.com/x", "http://10.0.0.1/x", "http://localhost.example.com/x"] {
-            assert!(!is_loopback(&Url::parse(u).unwrap()), "{u}");
-        }
     }
 }

@@ -224,3 +224,27 @@ async fn an_unknown_issuer_is_rejected_without_any_fetch() {
     assert!(v.verify_async::<Value>(&mint("https://b.example", "b2", Fixture::P256)).await.is_ok());
     assert_eq!((idp_a.hits(), idp_b.hits()), (hits.0, hits.1 + 1));
 }
+
+#[tokio::test]
+async fn oidc_discovery_follows_jwks_uri_and_checks_the_issuer() {
+    use jwtguard_jwks::{DiscoveryError, Oidc};
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let oidc = Oidc::discover(&idp.issuer()).await.unwrap();
+    assert_eq!(oidc.issuer(), idp.issuer());
+    assert_eq!(oidc.jwks_uri(), idp.url("/jwks"));
+    oidc.jwks().wait_ready(Duration::from_secs(5)).await.unwrap();
+    let v = oidc.validator([Algorithm::ES256]).build().unwrap();
+    let mint = |iss: &str| Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": iss, "exp": now() + 600}));
+    assert!(v.verify_async::<Value>(&mint(&idp.issuer())).await.is_ok());
+    // `iss` is checked automatically.
+    assert_eq!(
+        v.verify_async::<Value>(&mint("https://evil.example")).await.unwrap_err().kind(),
+        ErrorKind::WrongIssuer
+    );
+
+    idp.claim_issuer("https://someone-else.example");
+    assert!(matches!(Oidc::discover(&idp.issuer()).await, Err(DiscoveryError::IssuerMismatch { .. })));
+    assert!(matches!(Oidc::discover("http://login.example.com").await, Err(DiscoveryError::Config(_))));
+    let dead = Idp::start(&[]).await;
+    assert!(matches!(Oidc::discover(&format!("{}/nothing-here", dead.issuer())).await, Err(DiscoveryError::Fetch(_))));
+}

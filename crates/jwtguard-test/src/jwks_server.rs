@@ -1,5 +1,5 @@
 //! A real HTTP server on 127.0.0.1:0 that serves a JWKS and can rotate keys, fail, stall, send
-//! garbage or too much, and counts its hits. Not a mock of the client: a server for it to talk to.
+//! garbage or too much, and counts its hits; it also answers OpenID discovery for itself. Not a mock of the client: a server for it to talk to.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -36,6 +36,7 @@ pub struct JwksServer {
     mode: Arc<Mutex<Mode>>,
     hits: Arc<AtomicUsize>,
     addr: SocketAddr,
+    claimed_issuer: Arc<Mutex<Option<String>>>,
 }
 
 impl JwksServer {
@@ -47,10 +48,12 @@ impl JwksServer {
             mode: Arc::new(Mutex::new(Mode::Ok)),
             hits: Arc::new(AtomicUsize::new(0)),
             addr: listener.local_addr().unwrap(),
+            claimed_issuer: Arc::new(Mutex::new(None)),
         };
         let app = axum::Router::new()
             .route("/jwks", get(serve))
             .route("/redirect", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/jwks")]) }))
+            .route("/.well-known/openid-configuration", get(discovery))
             .with_state(server.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         server
@@ -59,6 +62,16 @@ impl JwksServer {
     /// `http://127.0.0.1:PORT{path}`.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// The issuer this server is: `http://127.0.0.1:PORT`.
+    pub fn issuer(&self) -> String {
+        self.url("")
+    }
+
+    /// Makes the discovery document name another issuer (to test the mismatch check).
+    pub fn claim_issuer(&self, issuer: &str) {
+        *self.claimed_issuer.lock().unwrap() = Some(issuer.to_owned());
     }
 
     /// Serves these keys from now on.
@@ -80,6 +93,11 @@ impl JwksServer {
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+}
+
+async fn discovery(State(server): State<JwksServer>) -> Response {
+    let issuer = server.claimed_issuer.lock().unwrap().clone().unwrap_or_else(|| server.issuer());
+    axum::Json(serde_json::json!({"issuer": issuer, "jwks_uri": server.url("/jwks")})).into_response()
 }
 
 async fn serve(State(server): State<JwksServer>) -> Response {
