@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! jwtguard decode [TOKEN|-]
-//! jwtguard verify --alg ALG[,ALG..] (--jwks FILE | --key FILE.pem | --secret-file FILE)
+//! jwtguard verify --alg ALG[,ALG..] (--jwks FILE | --key FILE.pem | --secret-file FILE
+//!                                    | --jwks-url URL | --oidc-issuer URL)
 //!                 [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME] [TOKEN|-]
 //! ```
 //!
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use jwtguard_core::{Algorithm, FixedClock, Key, KeySet, Validator, dangerous};
+use jwtguard_jwks::{Oidc, RemoteJwks};
 use serde_json::{Map, Value, json};
 
 /// The most read from standard input.
@@ -40,7 +42,7 @@ enum Command {
 }
 
 #[derive(Args)]
-#[command(group(clap::ArgGroup::new("keys").required(true).args(["jwks", "key", "secret_file"])))]
+#[command(group(clap::ArgGroup::new("keys").required(true).args(["jwks", "key", "secret_file", "jwks_url", "oidc_issuer"])))]
 struct VerifyArgs {
     /// Allowed algorithms, comma-separated (e.g. RS256,ES256).
     #[arg(long, value_delimiter = ',', required = true)]
@@ -54,6 +56,12 @@ struct VerifyArgs {
     /// A file holding the HMAC secret (trailing newlines are ignored).
     #[arg(long)]
     secret_file: Option<PathBuf>,
+    /// A JWKS URL (https, or http on loopback).
+    #[arg(long)]
+    jwks_url: Option<String>,
+    /// An OpenID Connect issuer: its keys are discovered and `iss` is checked.
+    #[arg(long)]
+    oidc_issuer: Option<String>,
     /// Accepted issuer; repeat for several.
     #[arg(long)]
     iss: Vec<String>,
@@ -108,18 +116,24 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|a| a.trim().parse::<Algorithm>().map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let keys: KeySet = if let Some(path) = &args.jwks {
-        KeySet::from_jwks_file(path).map_err(|e| e.to_string())?
-    } else if let Some(path) = &args.key {
-        Key::from_pem_file(path).map_err(|e| e.to_string())?.into()
-    } else if let Some(path) = &args.secret_file {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
-        Key::hmac(&bytes[..end]).map_err(|e| e.to_string())?.into()
+    // Remote keys need a runtime for the fetch; a small one is enough for one token.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let _entered = runtime.enter();
+    let mut builder = if let Some(issuer) = &args.oidc_issuer {
+        let oidc = runtime.block_on(Oidc::discover(issuer)).map_err(|e| format!("{e}: {}", source_chain(&e)))?;
+        wait_for_keys(&runtime, oidc.jwks())?;
+        oidc.validator(algorithms)
+    } else if let Some(url) = &args.jwks_url {
+        let jwks = RemoteJwks::builder(url).and_then(|b| b.build()).map_err(|e| e.to_string())?;
+        wait_for_keys(&runtime, &jwks)?;
+        Validator::builder(jwks, algorithms)
     } else {
-        return Err("one of --jwks, --key or --secret-file is needed".into());
+        Validator::builder(local_keys(&args)?, algorithms)
     };
-    let mut builder = Validator::builder(keys, algorithms).leeway(Duration::from_secs(args.leeway));
+    builder = builder.leeway(Duration::from_secs(args.leeway));
     for iss in args.iss {
         builder = builder.issuer(iss);
     }
@@ -134,7 +148,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
     }
     let validator = builder.build().map_err(|e| e.to_string())?;
     let token = read_token(args.token)?;
-    match validator.verify::<Value>(&token) {
+    match runtime.block_on(validator.verify_async::<Value>(&token)) {
         Ok(verified) => {
             let h = verified.header();
             let out = json!({
@@ -150,6 +164,36 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn local_keys(args: &VerifyArgs) -> Result<KeySet, String> {
+    if let Some(path) = &args.jwks {
+        KeySet::from_jwks_file(path).map_err(|e| e.to_string())
+    } else if let Some(path) = &args.key {
+        Ok(Key::from_pem_file(path).map_err(|e| e.to_string())?.into())
+    } else if let Some(path) = &args.secret_file {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
+        Ok(Key::hmac(&bytes[..end]).map_err(|e| e.to_string())?.into())
+    } else {
+        Err("one of --jwks, --key, --secret-file, --jwks-url or --oidc-issuer is needed".into())
+    }
+}
+
+/// Waits up to 10 s for the first fetch of remote keys.
+fn wait_for_keys(runtime: &tokio::runtime::Runtime, jwks: &RemoteJwks) -> Result<(), String> {
+    runtime.block_on(jwks.wait_ready(Duration::from_secs(10))).map_err(|e| format!("cannot fetch the keys: {e}"))
+}
+
+/// The causes of an error, for a message a person can act on.
+fn source_chain(e: &dyn std::error::Error) -> String {
+    let mut out = Vec::new();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push(s.to_string());
+        cur = s.source();
+    }
+    out.join(": ")
 }
 
 fn read_token(arg: Option<String>) -> Result<String, String> {

@@ -176,3 +176,82 @@ fn garbage_never_panics() {
         }
     }
 }
+
+async fn jwtguard_async(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        jwtguard(&args, b"")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_with_a_jwks_url_and_with_oidc_discovery() {
+    use jwtguard_test::jwks_server::{JwksServer, Mode};
+    let idp = JwksServer::start(&[("k1", Fixture::P256)]).await;
+    let token = Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": idp.issuer(), "exp": NOW + 600}));
+    let s = |v: &str| v.to_owned();
+
+    let out = jwtguard_async(vec![
+        s("verify"),
+        s("--alg"),
+        s("ES256"),
+        s("--jwks-url"),
+        idp.url("/jwks"),
+        s("--at"),
+        at(),
+        token.clone(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let out = jwtguard_async(vec![
+        s("verify"),
+        s("--alg"),
+        s("ES256"),
+        s("--oidc-issuer"),
+        idp.issuer(),
+        s("--at"),
+        at(),
+        token.clone(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["claims"]["iss"], idp.issuer());
+
+    // The discovered issuer is enforced.
+    let other =
+        Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": "https://evil.example", "exp": NOW + 600}));
+    let out = jwtguard_async(vec![
+        s("verify"),
+        s("--alg"),
+        s("ES256"),
+        s("--oidc-issuer"),
+        idp.issuer(),
+        s("--at"),
+        at(),
+        other,
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stderr).trim(), "error: wrong_issuer: issuer not accepted");
+
+    // Keys that cannot be fetched are a key error (exit 2), not a rejected token.
+    idp.mode(Mode::Fail);
+    let out =
+        jwtguard_async(vec![s("verify"), s("--alg"), s("ES256"), s("--jwks-url"), idp.url("/jwks"), token.clone()])
+            .await;
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = jwtguard_async(vec![
+        s("verify"),
+        s("--alg"),
+        s("ES256"),
+        s("--jwks-url"),
+        s("http://jwks.example.com/keys"),
+        token,
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+}
