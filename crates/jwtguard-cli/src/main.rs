@@ -38,7 +38,7 @@ enum Command {
         token: Option<String>,
     },
     /// Verify a token's signature and claims; print them as JSON when it passes.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
 }
 
 #[derive(Args)]
@@ -106,7 +106,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             println!("{}", pretty(&out));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify(args) => verify(args),
+        Command::Verify(args) => verify(*args),
     }
 }
 

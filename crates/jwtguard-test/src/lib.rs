@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod jwks_server;
+pub mod oidc_provider;
 
 use std::path::PathBuf;
 
