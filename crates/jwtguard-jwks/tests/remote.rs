@@ -248,3 +248,26 @@ async fn oidc_discovery_follows_jwks_uri_and_checks_the_issuer() {
     let dead = Idp::start(&[]).await;
     assert!(matches!(Oidc::discover(&format!("{}/nothing-here", dead.issuer())).await, Err(DiscoveryError::Fetch(_))));
 }
+
+#[tokio::test]
+async fn the_background_refresh_honours_max_age_within_bounds() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    idp.cache_control("public, max-age=1");
+    let jwks = RemoteJwks::builder(&idp.url("/jwks"))
+        .unwrap()
+        .refresh_bounds(Duration::from_millis(500), Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    // A rotation with no token asking for it: the background task alone picks it up.
+    idp.set(&[("k2", Fixture::P256b)]);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(idp.hits() >= 2, "{} hits", idp.hits());
+    assert!(jwks.keys().unwrap().keys().iter().any(|k| k.kid() == Some("k2")));
+
+    // max-age below the lower bound is raised to it: no fetch storm.
+    idp.cache_control("max-age=0");
+    let hits = idp.hits();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(idp.hits() - hits <= 3, "{} fetches in 1.2 s", idp.hits() - hits);
+}

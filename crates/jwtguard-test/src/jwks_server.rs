@@ -37,6 +37,7 @@ pub struct JwksServer {
     hits: Arc<AtomicUsize>,
     addr: SocketAddr,
     claimed_issuer: Arc<Mutex<Option<String>>>,
+    cache_control: Arc<Mutex<Option<String>>>,
 }
 
 impl JwksServer {
@@ -49,6 +50,7 @@ impl JwksServer {
             hits: Arc::new(AtomicUsize::new(0)),
             addr: listener.local_addr().unwrap(),
             claimed_issuer: Arc::new(Mutex::new(None)),
+            cache_control: Arc::new(Mutex::new(None)),
         };
         let app = axum::Router::new()
             .route("/jwks", get(serve))
@@ -72,6 +74,11 @@ impl JwksServer {
     /// Makes the discovery document name another issuer (to test the mismatch check).
     pub fn claim_issuer(&self, issuer: &str) {
         *self.claimed_issuer.lock().unwrap() = Some(issuer.to_owned());
+    }
+
+    /// Sends this `Cache-Control` with the document from now on.
+    pub fn cache_control(&self, value: &str) {
+        *self.cache_control.lock().unwrap() = Some(value.to_owned());
     }
 
     /// Serves these keys from now on.
@@ -106,7 +113,11 @@ async fn serve(State(server): State<JwksServer>) -> Response {
     match mode {
         Mode::Ok => {
             let body = server.doc.lock().unwrap().to_string();
-            ([(header::CONTENT_TYPE, "application/jwk-set+json")], body).into_response()
+            let mut res = ([(header::CONTENT_TYPE, "application/jwk-set+json")], body).into_response();
+            if let Some(cc) = server.cache_control.lock().unwrap().as_deref() {
+                res.headers_mut().insert(header::CACHE_CONTROL, cc.parse().unwrap());
+            }
+            res
         }
         Mode::Fail => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
         Mode::Stall => {
