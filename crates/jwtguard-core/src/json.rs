@@ -42,18 +42,35 @@ impl<'de> DeserializeSeed<'de> for CowStr {
     }
 }
 
-/// Remembers the member names of one object and fails on a repeat.
-#[derive(Default)]
+/// Remembers the member names of one object and fails on a repeat. The first few names live
+/// inline, so a typical claims set costs no allocation here.
 pub(crate) struct Seen<'de> {
-    names: Vec<Cow<'de, str>>,
+    inline: [Cow<'de, str>; INLINE],
+    len: usize,
+    spill: Vec<Cow<'de, str>>,
+}
+
+const INLINE: usize = 16;
+
+impl Default for Seen<'_> {
+    fn default() -> Self {
+        Seen { inline: Default::default(), len: 0, spill: Vec::new() }
+    }
 }
 
 impl<'de> Seen<'de> {
     pub(crate) fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
-        if self.names.contains(&name) {
+        let inline = self.inline.get(..self.len).unwrap_or_default();
+        if inline.contains(&name) || self.spill.contains(&name) {
             return Err(E::custom("duplicate member name"));
         }
-        self.names.push(name);
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = name;
+                self.len += 1;
+            }
+            None => self.spill.push(name),
+        }
         Ok(())
     }
 }

@@ -431,16 +431,19 @@ impl Validator {
         let i = &*self.inner;
         let jws = self.verify_jws(token)?;
         let payload = jws.payload();
-        let registered: RegisteredClaims = serde_json::from_slice(payload)
+        // UTF-8 is checked once here; `from_str` then skips the check per string.
+        let payload = std::str::from_utf8(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
+        let registered: RegisteredClaims = serde_json::from_str(payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
         self.check_claims(&registered)?;
         if !i.rules.is_empty() {
-            let ctx = TokenContext { header: &jws.header, registered: &registered, payload };
+            let ctx = TokenContext { header: &jws.header, registered: &registered, payload: payload.as_bytes() };
             if !i.rules.iter().all(|rule| rule(&ctx)) {
                 return Err(Error::new(ErrorKind::Rejected));
             }
         }
-        let claims: T = serde_json::from_slice(payload)
+        let claims: T = serde_json::from_str(payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
         Ok(Verified { token: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
     }
@@ -591,17 +594,14 @@ impl Validator {
         let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(malformed("not three dot-separated segments"));
         };
-        // The payload is decoded only once the signature holds; its alphabet is checked now so
-        // that a broken token is reported as malformed whatever its signature.
-        if p64.len() % 4 == 1 || !p64.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return Err(malformed("payload is not base64url"));
-        }
         let mut header_buf = [0u8; 512];
         let mut header_heap = Vec::new();
         let header_json =
             decode_b64(h64, &mut header_buf, &mut header_heap).ok_or(malformed("header is not base64url"))?;
-        let raw: RawHeader<'_> =
-            serde_json::from_slice(header_json).map_err(|_| malformed("header is not a strict JSON object"))?;
+        let raw: RawHeader<'_> = std::str::from_utf8(header_json)
+            .ok()
+            .and_then(|h| serde_json::from_str(h).ok())
+            .ok_or(malformed("header is not a strict JSON object"))?;
         let alg = match Algorithm::from_name(&raw.alg) {
             Some(alg) if i.algorithms.contains(alg) => alg,
             _ => return Err(Error::new(ErrorKind::AlgorithmNotAllowed)),
@@ -640,6 +640,11 @@ impl Validator {
                 return Err(Error::detailed(ErrorKind::BadSignature, "signature longer than any key makes"));
             };
             if !candidates.any(|v| v.verify(signing_input, signature)) {
+                // The payload is decoded only once the signature holds. A payload that is not
+                // even base64url is reported as malformed, whatever the signature.
+                if !is_b64url(p64) {
+                    return Err(malformed("payload is not base64url"));
+                }
                 return Err(Error::new(ErrorKind::BadSignature));
             }
         }
@@ -725,6 +730,11 @@ impl Jws {
     pub(crate) fn into_parts(self) -> (Header, Vec<u8>) {
         (self.header, self.payload)
     }
+}
+
+/// `true` when `s` could be unpadded base64url (its alphabet and length).
+fn is_b64url(s: &str) -> bool {
+    s.len() % 4 != 1 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// RFC 7515 §4.1.9: compare case-insensitively; `application/` may be left out.
