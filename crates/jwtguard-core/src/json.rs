@@ -44,6 +44,7 @@ impl<'de> DeserializeSeed<'de> for CowStr {
 
 /// Remembers the member names of one object and fails on a repeat. The first few names live
 /// inline, so a typical claims set costs no allocation here.
+#[derive(Default)]
 pub(crate) struct Seen<'de> {
     inline: [Cow<'de, str>; INLINE],
     len: usize,
@@ -51,12 +52,6 @@ pub(crate) struct Seen<'de> {
 }
 
 const INLINE: usize = 16;
-
-impl Default for Seen<'_> {
-    fn default() -> Self {
-        Seen { inline: Default::default(), len: 0, spill: Vec::new() }
-    }
-}
 
 impl<'de> Seen<'de> {
     pub(crate) fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {

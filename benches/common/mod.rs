@@ -1,0 +1,130 @@
+//! What both benchmarks share: the claims, the tokens, and the three ways to verify them.
+#![allow(dead_code)]
+
+use aws_lc_rs::{hmac, signature as sig};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{DecodingKey, Validation};
+use jwtguard::{Algorithm, Validator};
+use jwtguard_test::{Fixture, Minter};
+use serde::Deserialize;
+use serde_json::json;
+
+/// A typical access token's claims.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+pub(crate) struct Claims {
+    sub: String,
+    iss: String,
+    aud: String,
+    exp: i64,
+    iat: i64,
+    jti: String,
+    scope: String,
+}
+
+/// The floor: base64url + JSON parse + a raw, pre-parsed aws-lc-rs verify.
+pub(crate) enum Floor {
+    Hmac(Box<hmac::Key>),
+    Public(sig::ParsedPublicKey),
+}
+
+impl Floor {
+    pub(crate) fn verify(&self, token: &str) -> Claims {
+        let (input, s64) = token.rsplit_once('.').unwrap();
+        let p64 = input.split_once('.').unwrap().1;
+        let mut sig_buf = [0u8; 512];
+        let n = URL_SAFE_NO_PAD.decode_slice(s64, &mut sig_buf).unwrap();
+        let ok = match self {
+            Floor::Hmac(k) => hmac::verify(k, input.as_bytes(), &sig_buf[..n]).is_ok(),
+            Floor::Public(k) => k.verify_sig(input.as_bytes(), &sig_buf[..n]).is_ok(),
+        };
+        assert!(ok);
+        let payload = URL_SAFE_NO_PAD.decode(p64).unwrap();
+        serde_json::from_slice(&payload).unwrap()
+    }
+}
+
+/// One algorithm's token and its three verifiers.
+pub(crate) struct Case {
+    pub(crate) alg: Algorithm,
+    pub(crate) token: String,
+    pub(crate) validator: Validator,
+    pub(crate) jwt_key: DecodingKey,
+    pub(crate) validation: Validation,
+    pub(crate) floor: Floor,
+}
+
+impl Case {
+    pub(crate) fn jwtguard(&self) -> Claims {
+        self.validator.verify::<Claims>(&self.token).unwrap().into_claims()
+    }
+    pub(crate) fn jsonwebtoken(&self) -> Claims {
+        jsonwebtoken::decode::<Claims>(&self.token, &self.jwt_key, &self.validation).unwrap().claims
+    }
+    pub(crate) fn floor(&self) -> Claims {
+        self.floor.verify(&self.token)
+    }
+}
+
+fn der_of(pem_bytes: &[u8]) -> Vec<u8> {
+    pem::parse(pem_bytes).unwrap().into_contents()
+}
+
+/// HS256, RS256, ES256 and EdDSA cases, each checked once.
+pub(crate) fn cases() -> Vec<Case> {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let claims = json!({
+        "sub": "user-1234567890", "iss": "https://login.example.com", "aud": "orders-api",
+        "exp": now + 3600, "iat": now, "jti": "3f2c9a7e-5b1d-4e8f-9a6c-0d1e2f3a4b5c",
+        "scope": "orders:read orders:write profile",
+    });
+    [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA]
+        .into_iter()
+        .map(|alg| {
+            let fixture = Fixture::for_alg(alg);
+            let token = Minter::new(alg).kid("k1").token(&claims);
+            let validator = Validator::builder(fixture.key().with_kid("k1"), [alg])
+                .issuer("https://login.example.com")
+                .audience("orders-api")
+                .build()
+                .unwrap();
+            let pem = fixture.public_pem();
+            let spki = pem.as_deref().map(der_of).unwrap_or_default();
+            let (jwt_key, jwt_alg, floor) = match alg {
+                Algorithm::HS256 => (
+                    DecodingKey::from_secret(jwtguard_test::HMAC_SECRET).unwrap(),
+                    jsonwebtoken::Algorithm::HS256,
+                    Floor::Hmac(Box::new(hmac::Key::new(hmac::HMAC_SHA256, jwtguard_test::HMAC_SECRET))),
+                ),
+                // SPKI DER of a 2048-bit key: the PKCS#1 key aws-lc-rs parses starts at byte 24.
+                Algorithm::RS256 => (
+                    DecodingKey::from_rsa_pem(pem.as_deref().unwrap()).unwrap(),
+                    jsonwebtoken::Algorithm::RS256,
+                    Floor::Public(sig::ParsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, &spki[24..]).unwrap()),
+                ),
+                Algorithm::ES256 => (
+                    DecodingKey::from_ec_pem(pem.as_deref().unwrap()).unwrap(),
+                    jsonwebtoken::Algorithm::ES256,
+                    Floor::Public(
+                        sig::ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, &spki[spki.len() - 65..]).unwrap(),
+                    ),
+                ),
+                _ => (
+                    DecodingKey::from_ed_pem(pem.as_deref().unwrap()).unwrap(),
+                    jsonwebtoken::Algorithm::EdDSA,
+                    Floor::Public(sig::ParsedPublicKey::new(&sig::ED25519, &spki[spki.len() - 32..]).unwrap()),
+                ),
+            };
+            let mut validation = Validation::new(jwt_alg);
+            validation.set_issuer(&["https://login.example.com"]);
+            validation.set_audience(&["orders-api"]);
+            let case = Case { alg, token, validator, jwt_key, validation, floor };
+            case.jwtguard();
+            case.jsonwebtoken();
+            case.floor();
+            case
+        })
+        .collect()
+}
