@@ -7,10 +7,10 @@ use std::rc::Rc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{AUTHORIZATION, HeaderName};
+use actix_web::http::header::HeaderName;
 use actix_web::{HttpMessage, HttpResponse};
 use futures_util::future::{Either, MapOk, TryFutureExt};
-use jwtguard_core::{Challenge, Error, Guard, TokenSource, TokenSources};
+use jwtguard_core::{Challenge, Error, Guard, TokenSources, Verified};
 use serde::de::DeserializeOwned;
 
 use crate::head::{Head, render};
@@ -294,20 +294,15 @@ where
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let guard = &self.config.guard;
         let head = Head { headers: req.headers(), query: req.query_string() };
-        match guard.authenticate::<T, _>(&head) {
-            Ok(Some(verified)) => {
-                let mut ext = req.extensions_mut();
-                ext.insert(verified.token().clone());
-                ext.insert(verified);
-            }
-            Ok(None) => {}
+        let verified = match guard.authenticate::<T, _>(&head) {
+            Ok(verified) => verified,
             Err(err) if guard.validator().needs_refresh(&err) => return Either::Right(self.call_after_refresh(req)),
             Err(err) => {
                 let res = self.config.on_rejection.on_rejection(&err, guard);
                 return Either::Left(Either::Left(ready(Ok(req.into_response(res).map_into_right_body()))));
             }
-        }
-        prepare(&mut req, &self.config);
+        };
+        prepare(&mut req, &self.config, verified);
         Either::Left(Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>)))
     }
 }
@@ -335,54 +330,43 @@ where
                 Err(err) => Err(err),
             };
             match verified {
-                Ok(verified) => {
-                    let mut ext = req.extensions_mut();
-                    ext.insert(verified.token().clone());
-                    ext.insert(verified);
-                }
+                Ok(verified) => prepare(&mut req, &config, Some(verified)),
                 Err(err) => {
                     let res = config.on_rejection.on_rejection(&err, guard);
                     return Ok(req.into_response(res).map_into_right_body());
                 }
             }
-            prepare(&mut req, &config);
             service.call(req).await.map(ServiceResponse::map_into_left_body)
         })
     }
 }
 
-/// What every authenticated (or anonymous, in optional mode) request gets before the service.
-fn prepare<T, R>(req: &mut ServiceRequest, config: &JwtAuth<T, R>) {
-    req.extensions_mut().insert(config.guard.clone());
-    req.extensions_mut().insert(MiddlewareRan);
+/// What every authenticated (or anonymous, in optional mode) request gets before the service:
+/// the verified token, the guard, the mark, protected credentials.
+fn prepare<T: 'static, R>(req: &mut ServiceRequest, config: &JwtAuth<T, R>, verified: Option<Verified<T>>) {
+    {
+        let mut ext = req.extensions_mut();
+        if let Some(verified) = verified {
+            ext.insert(verified.token().clone());
+            ext.insert(verified);
+        }
+        ext.insert(config.guard.clone());
+        ext.insert(MiddlewareRan);
+    }
     protect_token(req, config.strip_token, &config.guard);
 }
 
 /// Marks the credential headers sensitive, or removes them when stripping.
 fn protect_token(req: &mut ServiceRequest, strip: bool, guard: &Guard) {
     let headers = req.headers_mut();
-    for source in guard.token_sources().as_slice() {
-        let name = match source {
-            TokenSource::Bearer => AUTHORIZATION,
-            TokenSource::Header(name) => match HeaderName::from_bytes(name.as_bytes()) {
-                Ok(name) => name,
-                Err(_) => continue,
-            },
-            _ => continue,
-        };
-        if strip {
-            headers.remove(&name);
-        } else {
-            let values: Vec<_> = headers
-                .get_all(&name)
-                .cloned()
-                .map(|mut v| {
-                    v.set_sensitive(true);
-                    v
-                })
-                .collect();
-            headers.remove(&name);
-            for v in values {
+    for name in guard.token_sources().header_names() {
+        // Validated as a header name when the sources were built.
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { continue };
+        let values: Vec<_> = headers.get_all(&name).cloned().collect();
+        headers.remove(&name);
+        if !strip {
+            for mut v in values {
+                v.set_sensitive(true);
                 headers.append(name.clone(), v);
             }
         }

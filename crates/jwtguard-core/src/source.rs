@@ -120,6 +120,23 @@ impl TokenSources {
         &self.sources
     }
 
+    /// The (lowercase) names of the headers that carry a credential for these sources, so an
+    /// integration can mark them sensitive or strip them.
+    ///
+    /// ```
+    /// use jwtguard_core::{TokenSource, TokenSources};
+    /// let sources = TokenSources::new([TokenSource::Bearer, TokenSource::Header("X-Token".into()), TokenSource::Cookie("at".into())])?;
+    /// assert_eq!(sources.header_names().collect::<Vec<_>>(), ["authorization", "x-token"]);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn header_names(&self) -> impl Iterator<Item = &str> {
+        self.sources.iter().filter_map(|s| match s {
+            TokenSource::Bearer => Some("authorization"),
+            TokenSource::Header(name) => Some(name.as_str()),
+            TokenSource::Cookie(_) | TokenSource::Query(_) => None,
+        })
+    }
+
     /// Finds the token in `req`.
     ///
     /// # Errors

@@ -1,9 +1,9 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use http::header::{AUTHORIZATION, HeaderName};
+use http::header::HeaderName;
 use http::{Request, Response};
-use jwtguard_core::TokenSource;
+use jwtguard_core::Verified;
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
@@ -105,20 +105,15 @@ where
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let guard = &self.layer.guard;
         let head = Head { headers: req.headers(), uri: req.uri() };
-        match guard.authenticate::<T, _>(&head) {
-            Ok(Some(verified)) => {
-                let ext = req.extensions_mut();
-                ext.insert(verified.token().clone());
-                ext.insert(verified);
-            }
-            Ok(None) => {}
+        let verified = match guard.authenticate::<T, _>(&head) {
+            Ok(verified) => verified,
             Err(err) if guard.validator().needs_refresh(&err) => return self.call_after_refresh(req),
             Err(err) => {
                 let grpc = is_grpc(req.headers());
                 return ResponseFuture::rejected(self.layer.on_rejection.on_rejection(&err, guard, grpc));
             }
-        }
-        prepare(&mut req, &self.layer);
+        };
+        prepare(&mut req, &self.layer, verified);
         ResponseFuture::inner(self.inner.call(req))
     }
 }
@@ -147,24 +142,27 @@ impl<S, T, R> JwtAuth<S, T, R> {
                 Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
             };
             match layer.guard.validator().verify_async::<T>(&token).await {
-                Ok(verified) => {
-                    let ext = req.extensions_mut();
-                    ext.insert(verified.token().clone());
-                    ext.insert(verified);
-                }
+                Ok(verified) => prepare(&mut req, &layer, Some(verified)),
                 Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
             }
-            prepare(&mut req, &layer);
             inner.call(req).await
         }))
     }
 }
 
 /// What every authenticated (or anonymous, in optional mode) request gets before the inner
-/// service sees it.
-fn prepare<B, T, R>(req: &mut Request<B>, layer: &JwtAuthLayer<T, R>) {
-    req.extensions_mut().insert(layer.guard.clone());
-    req.extensions_mut().insert(LayerRan);
+/// service sees it: the verified token, the guard, the mark, protected credentials.
+fn prepare<B, T, R>(req: &mut Request<B>, layer: &JwtAuthLayer<T, R>, verified: Option<Verified<T>>)
+where
+    T: Clone + Send + Sync + 'static,
+{
+    let ext = req.extensions_mut();
+    if let Some(verified) = verified {
+        ext.insert(verified.token().clone());
+        ext.insert(verified);
+    }
+    ext.insert(layer.guard.clone());
+    ext.insert(LayerRan);
     protect_token(req, layer.strip_token, &layer.guard);
 }
 
@@ -172,16 +170,9 @@ fn prepare<B, T, R>(req: &mut Request<B>, layer: &JwtAuthLayer<T, R>) {
 /// tables), or removes them when stripping.
 fn protect_token<B>(req: &mut Request<B>, strip: bool, guard: &jwtguard_core::Guard) {
     let headers = req.headers_mut();
-    for source in guard.token_sources().as_slice() {
-        let name = match source {
-            TokenSource::Bearer => AUTHORIZATION,
-            // Validated as a header name when the sources were built.
-            TokenSource::Header(name) => match HeaderName::from_bytes(name.as_bytes()) {
-                Ok(name) => name,
-                Err(_) => continue,
-            },
-            _ => continue,
-        };
+    for name in guard.token_sources().header_names() {
+        // Validated as a header name when the sources were built.
+        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { continue };
         if strip {
             headers.remove(&name);
         } else if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
