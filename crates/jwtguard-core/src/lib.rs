@@ -55,6 +55,7 @@ pub mod guard;
 mod json;
 mod keys;
 pub mod provider;
+pub mod revocation;
 pub mod source;
 mod validator;
 

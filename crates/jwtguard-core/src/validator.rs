@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::claims::{Claim, Header, RawHeader, RegisteredClaims};
 use crate::provider::KeySource;
+use crate::revocation::RevocationStore;
 use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
 
 /// The time source. Tests and the CLI's `--at` pin it; the default reads the system clock.
@@ -296,6 +297,8 @@ struct Inner {
     max_size: usize,
     clock: Arc<dyn Clock>,
     rules: Vec<Rule>,
+    revocation: Option<Arc<dyn RevocationStore>>,
+    revocation_fail_open: bool,
 }
 
 /// Verifies tokens. Cheap to clone (one `Arc`), `Send + Sync`, and takes no lock.
@@ -336,6 +339,7 @@ impl fmt::Debug for Validator {
             .field("max_size", &i.max_size)
             .field("clock", &i.clock)
             .field("rules", &i.rules.len())
+            .field("revocation", &i.revocation)
             .finish()
     }
 }
@@ -360,6 +364,8 @@ pub struct ValidatorBuilder {
     max_size: usize,
     clock: Arc<dyn Clock>,
     rules: Vec<Rule>,
+    revocation: Option<Arc<dyn RevocationStore>>,
+    revocation_fail_open: bool,
 }
 
 impl fmt::Debug for ValidatorBuilder {
@@ -401,6 +407,8 @@ impl Validator {
             max_size: DEFAULT_MAX_TOKEN_SIZE,
             clock: Arc::new(SystemClock),
             rules: Vec::new(),
+            revocation: None,
+            revocation_fail_open: false,
         }
     }
 
@@ -441,6 +449,15 @@ impl Validator {
             let ctx = TokenContext { header: &jws.header, registered: &registered, payload: payload.as_bytes() };
             if !i.rules.iter().all(|rule| rule(&ctx)) {
                 return Err(Error::new(ErrorKind::Rejected));
+            }
+        }
+        if let Some(store) = &i.revocation {
+            match store.is_revoked(&registered, i.clock.now()) {
+                Ok(false) => {}
+                Ok(true) => return Err(Error::new(ErrorKind::Revoked)),
+                // The documented opt-in: the revocation check alone fails open.
+                Err(_) if i.revocation_fail_open => {}
+                Err(e) => return Err(e),
             }
         }
         let claims: T = serde_json::from_str(payload)
@@ -875,6 +892,41 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Checks every token against a revocation store after its signature and claims. Defaults
+    /// to: no revocation check.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwtguard_core::revocation::InMemoryRevocations;
+    /// let store = Arc::new(InMemoryRevocations::new());
+    /// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .revocation(store.clone())
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn revocation(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocation = Some(store);
+        self
+    }
+
+    /// When the revocation store cannot vouch for its answer, let tokens through instead of
+    /// answering `503`. This weakens revocation (a revoked token passes while the store is
+    /// down) and nothing else. Defaults to: fail closed.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let store = Arc::new(jwtguard_core::revocation::InMemoryRevocations::new());
+    /// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .revocation(store)
+    ///     .revocation_fail_open()
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn revocation_fail_open(mut self) -> Self {
+        self.revocation_fail_open = true;
+        self
+    }
+
     /// Builds the validator.
     ///
     /// # Errors
@@ -931,6 +983,8 @@ impl ValidatorBuilder {
                 max_size: self.max_size,
                 clock: self.clock,
                 rules: self.rules,
+                revocation: self.revocation,
+                revocation_fail_open: self.revocation_fail_open,
             }),
         })
     }

@@ -679,3 +679,79 @@ fn multi_issuer_routes_by_the_unverified_iss() {
         || Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).issuer("https://a.example").build().unwrap();
     assert!(Validator::multi_issuer([twice(), twice()]).is_err());
 }
+
+mod revocation {
+    use std::sync::Arc;
+
+    use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
+    use jwtguard_core::{Error, RegisteredClaims};
+
+    use super::*;
+
+    fn guarded(store: Arc<dyn RevocationStore>) -> Validator {
+        Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256]).revocation(store).clock(clock()).build().unwrap()
+    }
+
+    #[test]
+    fn a_revoked_jti_is_rejected_until_its_exp() {
+        let store = Arc::new(InMemoryRevocations::new());
+        let v = guarded(store.clone());
+        let t1 = with_claims(json!({"jti": "t-1", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
+        let t2 = with_claims(json!({"jti": "t-2", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
+        assert!(v.verify::<Value>(&t1).is_ok());
+        store.revoke_jti("t-1", NOW + 600).unwrap();
+        assert_eq!(kind(&v, &t1), ErrorKind::Revoked);
+        assert!(v.verify::<Value>(&t2).is_ok());
+        // Entries go away with the tokens they cover.
+        store.sweep(NOW + 601);
+        assert!(store.is_empty());
+    }
+
+    #[test]
+    fn a_subject_revoked_before_a_time_loses_older_tokens_only() {
+        let store = Arc::new(InMemoryRevocations::new());
+        let v = guarded(store.clone());
+        let old = with_claims(json!({"sub": "alice", "iat": NOW - 100, "exp": NOW + 600}));
+        let new = with_claims(json!({"sub": "alice", "iat": NOW, "exp": NOW + 600}));
+        let bob = with_claims(json!({"sub": "bob", "iat": NOW - 100, "exp": NOW + 600}));
+        store.revoke_subject("alice", NOW - 50, NOW + 3600).unwrap();
+        assert_eq!(kind(&v, &old), ErrorKind::Revoked);
+        assert!(v.verify::<Value>(&new).is_ok());
+        assert!(v.verify::<Value>(&bob).is_ok());
+        // A token without iat cannot prove it is newer: revoked.
+        let no_iat = with_claims(json!({"sub": "alice", "exp": NOW + 600}));
+        assert_eq!(kind(&v, &no_iat), ErrorKind::Revoked);
+        let answer = jwtguard_core::Challenge::default().respond(&Error::new(ErrorKind::Revoked));
+        assert_eq!(answer.status(), 401);
+    }
+
+    #[derive(Debug)]
+    struct Down;
+
+    impl RevocationStore for Down {
+        fn is_revoked(&self, _: &RegisteredClaims, _: i64) -> Result<bool, Error> {
+            Err(Error::detailed(ErrorKind::KeysUnavailable, "replica stale"))
+        }
+        fn revoke_jti(&self, _: &str, _: i64) -> Result<(), Error> {
+            Err(Error::new(ErrorKind::KeysUnavailable))
+        }
+        fn revoke_subject(&self, _: &str, _: i64, _: i64) -> Result<(), Error> {
+            Err(Error::new(ErrorKind::KeysUnavailable))
+        }
+    }
+
+    #[test]
+    fn a_store_that_cannot_answer_fails_closed_unless_opted_out() {
+        let t = with_claims(json!({"jti": "t-1", "exp": NOW + 600}));
+        assert_eq!(kind(&guarded(Arc::new(Down)), &t), ErrorKind::KeysUnavailable);
+        let open = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+            .revocation(Arc::new(Down))
+            .revocation_fail_open()
+            .clock(clock())
+            .build()
+            .unwrap();
+        assert!(open.verify::<Value>(&t).is_ok());
+        // Fail-open covers the revocation check only: a bad token is still bad.
+        assert_eq!(kind(&open, &with_claims(json!({"exp": NOW - 3600}))), ErrorKind::Expired);
+    }
+}
