@@ -52,6 +52,8 @@ mod crypto;
 pub mod dangerous;
 mod error;
 pub mod guard;
+#[cfg(feature = "aws-lc-rs")]
+pub mod issuer;
 mod json;
 mod keys;
 pub mod provider;

@@ -1,0 +1,568 @@
+//! Issuing access tokens: [`TokenIssuer`] signs with a [`SigningKey`], publishes its public keys
+//! as a JWKS, and rotates keys without breaking tokens already out.
+//!
+//! Rotation, the way RFC 7517 deployments do it: [`TokenIssuer::prepare_next`] publishes the next
+//! key before it signs anything (so every verifier can fetch it), [`TokenIssuer::rotate`] makes
+//! it the signing key, and the old key stays published until the last token it signed has
+//! expired. A `TokenIssuer` is also a [`KeyProvider`], so a validator in the same process
+//! always knows every published key.
+//!
+//! Issuance needs the `aws-lc-rs` backend (the default).
+
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
+use aws_lc_rs::{hmac, rsa};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value, json};
+
+use crate::provider::{KeyProvider, RefreshFuture};
+use crate::{Algorithm, Clock, ConfigError, Error, ErrorKind, Key, KeyKind, KeySet, SystemClock};
+
+enum Signer {
+    Hmac(Box<hmac::Key>),
+    Rsa(RsaKeyPair, &'static dyn sig::RsaEncoding),
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+/// A private key (or HMAC secret) that signs tokens, with its `kid` and algorithm.
+///
+/// ```
+/// use jwtguard_core::Algorithm;
+/// use jwtguard_core::issuer::SigningKey;
+///
+/// let key = SigningKey::generate_ed25519("2026-11")?;
+/// assert_eq!(key.alg(), Algorithm::EdDSA);
+/// assert_eq!(key.public_jwk().unwrap()["kid"], "2026-11");
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+pub struct SigningKey {
+    kid: String,
+    alg: Algorithm,
+    signer: Signer,
+    /// The public JWK (`None` for an HMAC secret, which is never published).
+    public: Option<Value>,
+    /// What verifies this key's tokens.
+    verify: Material,
+}
+
+/// How a verifier is made for this key: from its public JWK or its secret.
+enum Material {
+    Jwk(Value),
+    Secret(zeroize::Zeroizing<Vec<u8>>),
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn pem_der(pem_bytes: &[u8]) -> Result<Vec<u8>, ConfigError> {
+    let block = pem::parse(pem_bytes).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
+    if block.tag() != "PRIVATE KEY" {
+        return Err(ConfigError::InvalidKey("a PKCS#8 `PRIVATE KEY` PEM is needed to sign"));
+    }
+    Ok(block.into_contents())
+}
+
+impl SigningKey {
+    /// A PKCS#8 private key (`-----BEGIN PRIVATE KEY-----`) for an asymmetric algorithm.
+    ///
+    /// ```
+    /// # let pem = std::fs::read("../jwtguard-test/keys/p256.key.pem").unwrap();
+    /// let key = jwtguard_core::issuer::SigningKey::from_pkcs8_pem(&pem, jwtguard_core::Algorithm::ES256, "ec-1")?;
+    /// assert_eq!(key.kid(), "ec-1");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidKey`] when the key is not PKCS#8 or does not fit `alg`.
+    pub fn from_pkcs8_pem(pem: &[u8], alg: Algorithm, kid: impl Into<String>) -> Result<Self, ConfigError> {
+        let der = pem_der(pem)?;
+        let bad = |_| ConfigError::InvalidKey("the private key does not fit the algorithm");
+        let (signer, public) = match alg.key_kind() {
+            KeyKind::Rsa => {
+                let pair = RsaKeyPair::from_pkcs8(&der).map_err(bad)?;
+                let enc: &'static dyn sig::RsaEncoding = match alg {
+                    Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
+                    Algorithm::RS384 => &sig::RSA_PKCS1_SHA384,
+                    Algorithm::RS512 => &sig::RSA_PKCS1_SHA512,
+                    Algorithm::PS256 => &sig::RSA_PSS_SHA256,
+                    Algorithm::PS384 => &sig::RSA_PSS_SHA384,
+                    _ => &sig::RSA_PSS_SHA512,
+                };
+                let c = rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
+                (Signer::Rsa(pair, enc), json!({"kty": "RSA", "n": b64(&c.n), "e": b64(&c.e)}))
+            }
+            KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521 => {
+                let (signing, crv, len) = match alg {
+                    Algorithm::ES256 => (&sig::ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32),
+                    Algorithm::ES384 => (&sig::ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48),
+                    _ => (&sig::ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", 66),
+                };
+                let pair = EcdsaKeyPair::from_pkcs8(signing, &der).map_err(bad)?;
+                let point = pair.public_key().as_ref().to_vec();
+                let (x, y) = point.get(1..).unwrap_or_default().split_at(len.min(point.len().saturating_sub(1)));
+                (Signer::Ecdsa(pair), json!({"kty": "EC", "crv": crv, "x": b64(x), "y": b64(y)}))
+            }
+            KeyKind::Ed25519 => {
+                let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(bad)?;
+                let x = b64(pair.public_key().as_ref());
+                (Signer::Ed25519(pair), json!({"kty": "OKP", "crv": "Ed25519", "x": x}))
+            }
+            KeyKind::Hmac => return Err(ConfigError::InvalidKey("an HMAC algorithm signs with SigningKey::hmac")),
+        };
+        Ok(SigningKey::finish(kid.into(), alg, signer, public))
+    }
+
+    fn finish(kid: String, alg: Algorithm, signer: Signer, mut public: Value) -> SigningKey {
+        public["kid"] = json!(kid);
+        public["alg"] = json!(alg.as_str());
+        public["use"] = json!("sig");
+        SigningKey { kid, alg, signer, verify: Material::Jwk(public.clone()), public: Some(public) }
+    }
+
+    /// A fresh Ed25519 key: the embedded default when no key is configured.
+    ///
+    /// # Errors
+    /// Only if the system's random source fails.
+    pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ConfigError> {
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+            .map_err(|_| ConfigError::InvalidKey("key generation failed"))?;
+        let pair =
+            Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| ConfigError::InvalidKey("key generation failed"))?;
+        let x = b64(pair.public_key().as_ref());
+        Ok(SigningKey::finish(
+            kid.into(),
+            Algorithm::EdDSA,
+            Signer::Ed25519(pair),
+            json!({"kty": "OKP", "crv": "Ed25519", "x": x}),
+        ))
+    }
+
+    /// An HMAC secret (at least 32 bytes) for HS256/384/512. Its tokens verify only where the
+    /// secret is shared; it is never published in the JWKS.
+    ///
+    /// ```
+    /// let key = jwtguard_core::issuer::SigningKey::hmac([7u8; 32], jwtguard_core::Algorithm::HS256, "h1")?;
+    /// assert!(key.public_jwk().is_none());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::WeakSecret`] or [`ConfigError::KeyAlgorithmMismatch`].
+    pub fn hmac(secret: impl AsRef<[u8]>, alg: Algorithm, kid: impl Into<String>) -> Result<Self, ConfigError> {
+        let secret = secret.as_ref();
+        if alg.key_kind() != KeyKind::Hmac {
+            return Err(ConfigError::KeyAlgorithmMismatch { kind: KeyKind::Hmac, alg });
+        }
+        if secret.len() < 32 {
+            return Err(ConfigError::WeakSecret(secret.len()));
+        }
+        let h = match alg {
+            Algorithm::HS384 => hmac::HMAC_SHA384,
+            Algorithm::HS512 => hmac::HMAC_SHA512,
+            _ => hmac::HMAC_SHA256,
+        };
+        Ok(SigningKey {
+            kid: kid.into(),
+            alg,
+            signer: Signer::Hmac(Box::new(hmac::Key::new(h, secret))),
+            public: None,
+            verify: Material::Secret(zeroize::Zeroizing::new(secret.to_vec())),
+        })
+    }
+
+    /// The key id.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::issuer::SigningKey::generate_ed25519("k")?.kid(), "k");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The algorithm.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::issuer::SigningKey::generate_ed25519("k")?.alg(), jwtguard_core::Algorithm::EdDSA);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+
+    /// The public JWK (with `kid`, `alg`, `use: sig`), or `None` for an HMAC secret.
+    ///
+    /// ```
+    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k")?;
+    /// assert_eq!(key.public_jwk().unwrap()["kty"], "OKP");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn public_jwk(&self) -> Option<&Value> {
+        self.public.as_ref()
+    }
+
+    /// The verification key for this key's tokens.
+    ///
+    /// ```
+    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k")?;
+    /// assert_eq!(key.verification_key()?.kid(), Some("k"));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Not for keys made by this type's constructors.
+    pub fn verification_key(&self) -> Result<Key, ConfigError> {
+        match &self.verify {
+            Material::Jwk(jwk) => Key::from_jwk(&jwk.to_string()),
+            Material::Secret(s) => Ok(Key::hmac(&**s)?.with_algorithm(self.alg)?.with_kid(self.kid.clone())),
+        }
+    }
+
+    fn sign(&self, input: &[u8]) -> Result<Vec<u8>, Error> {
+        let failed = |_| Error::detailed(ErrorKind::KeysUnavailable, "signing failed");
+        let rng = SystemRandom::new();
+        Ok(match &self.signer {
+            Signer::Hmac(key) => hmac::sign(key, input).as_ref().to_vec(),
+            Signer::Rsa(pair, enc) => {
+                let mut out = vec![0; pair.public_modulus_len()];
+                pair.sign(*enc, &rng, input, &mut out).map_err(failed)?;
+                out
+            }
+            Signer::Ecdsa(pair) => pair.sign(&rng, input).map_err(failed)?.as_ref().to_vec(),
+            Signer::Ed25519(pair) => pair.sign(input).as_ref().to_vec(),
+        })
+    }
+}
+
+/// What to put in a token beyond `iss`, `aud`, `iat`, `nbf`, `exp` and `jti`.
+///
+/// ```
+/// let claims = jwtguard_core::issuer::Issue::subject("alice").scope("orders:read").claim("tenant", "acme");
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct Issue {
+    sub: String,
+    scope: Option<String>,
+    extra: Map<String, Value>,
+}
+
+impl Issue {
+    /// A token for this subject.
+    pub fn subject(sub: impl Into<String>) -> Self {
+        Issue { sub: sub.into(), ..Issue::default() }
+    }
+    /// The `scope` claim (space-separated).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+    /// A custom claim. Registered names (`iss`, `exp`, ...) set by the issuer are not overridden.
+    pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(name.into(), value.into());
+        self
+    }
+}
+
+/// A token just issued.
+#[derive(Clone)]
+pub struct IssuedToken {
+    /// The compact JWS.
+    pub token: String,
+    /// Its `jti`.
+    pub jti: String,
+    /// Its `exp`.
+    pub exp: i64,
+    /// Seconds from now to `exp` (the OAuth 2.0 `expires_in`).
+    pub expires_in: u64,
+}
+
+impl fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuedToken").field("jti", &self.jti).field("exp", &self.exp).finish_non_exhaustive()
+    }
+}
+
+struct Ring {
+    current: Arc<SigningKey>,
+    next: Option<Arc<SigningKey>>,
+    /// Retired keys, published until the given time (their last token's `exp`).
+    previous: Vec<(Arc<SigningKey>, i64)>,
+    /// The verification keys of all the above, rebuilt on every change.
+    keyset: Arc<KeySet>,
+}
+
+impl Ring {
+    fn rebuild(&mut self) -> Result<(), ConfigError> {
+        let mut set = KeySet::new();
+        for key in std::iter::once(&self.current).chain(&self.next).chain(self.previous.iter().map(|(k, _)| k)) {
+            set = set.with(key.verification_key()?);
+        }
+        self.keyset = Arc::new(set);
+        Ok(())
+    }
+}
+
+/// Signs access tokens and publishes its keys. Cheap to clone.
+///
+/// ```
+/// use std::time::Duration;
+/// use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+/// use jwtguard_core::{Algorithm, Validator};
+///
+/// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?)
+///     .issuer("https://auth.example.com")
+///     .audience("orders-api")
+///     .ttl(Duration::from_secs(900))
+///     .build()?;
+/// let issued = issuer.issue(&Issue::subject("alice").scope("orders:read"))?;
+///
+/// // A validator that knows every key the issuer publishes, across rotations.
+/// let validator = Validator::builder(issuer.clone(), [Algorithm::EdDSA])
+///     .issuer("https://auth.example.com")
+///     .audience("orders-api")
+///     .build()?;
+/// let verified = validator.verify::<serde_json::Value>(&issued.token)?;
+/// assert_eq!(verified.registered().sub(), Some("alice"));
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenIssuer {
+    inner: Arc<IssuerInner>,
+}
+
+struct IssuerInner {
+    ring: RwLock<Ring>,
+    iss: String,
+    aud: Vec<String>,
+    ttl: i64,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kid = self.inner.ring.read().map(|r| r.current.kid.clone()).unwrap_or_default();
+        f.debug_struct("TokenIssuer").field("iss", &self.inner.iss).field("signing_kid", &kid).finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`TokenIssuer`]. Made by [`TokenIssuer::builder`].
+#[must_use]
+pub struct TokenIssuerBuilder {
+    key: SigningKey,
+    iss: Option<String>,
+    aud: Vec<String>,
+    ttl: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for TokenIssuerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenIssuerBuilder").field("key", &self.key).field("iss", &self.iss).finish_non_exhaustive()
+    }
+}
+
+impl TokenIssuerBuilder {
+    /// The `iss` of every token. Required.
+    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
+        self.iss = Some(iss.into());
+        self
+    }
+    /// An `aud` of every token; call again for several. Defaults to: no `aud`.
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.aud.push(aud.into());
+        self
+    }
+    /// Access-token lifetime. Defaults to 15 minutes.
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+    /// The time source. Defaults to the system clock.
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+    /// Builds the issuer.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] without an issuer or with a zero lifetime.
+    pub fn build(self) -> Result<TokenIssuer, ConfigError> {
+        let iss = self.iss.ok_or(ConfigError::InvalidSetting("a TokenIssuer needs an issuer"))?;
+        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        if ttl == 0 {
+            return Err(ConfigError::InvalidSetting("token lifetime must be positive"));
+        }
+        let mut ring = Ring { current: Arc::new(self.key), next: None, previous: Vec::new(), keyset: Arc::default() };
+        ring.rebuild()?;
+        Ok(TokenIssuer {
+            inner: Arc::new(IssuerInner { ring: RwLock::new(ring), iss, aud: self.aud, ttl, clock: self.clock }),
+        })
+    }
+}
+
+fn lock_error() -> Error {
+    Error::detailed(ErrorKind::KeysUnavailable, "issuer key ring lock poisoned")
+}
+
+impl TokenIssuer {
+    /// Starts an issuer that signs with `key`.
+    pub fn builder(key: SigningKey) -> TokenIssuerBuilder {
+        TokenIssuerBuilder {
+            key,
+            iss: None,
+            aud: Vec::new(),
+            ttl: Duration::from_secs(900),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Signs an access token: `iss`, `aud`, `sub`, `iat`, `nbf`, `exp`, a random `jti`,
+    /// `scope`, and the custom claims.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeysUnavailable`] when signing fails.
+    pub fn issue(&self, what: &Issue) -> Result<IssuedToken, Error> {
+        let i = &*self.inner;
+        let key = i.ring.read().map_err(|_| lock_error())?.current.clone();
+        let now = i.clock.now();
+        let exp = now.saturating_add(i.ttl);
+        let mut id = [0u8; 16];
+        SystemRandom::new().fill(&mut id).map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "no randomness"))?;
+        let jti = b64(&id);
+        let mut claims = what.extra.clone();
+        claims.insert("iss".into(), json!(i.iss));
+        claims.insert("sub".into(), json!(what.sub));
+        match i.aud.as_slice() {
+            [] => {}
+            [one] => {
+                claims.insert("aud".into(), json!(one));
+            }
+            many => {
+                claims.insert("aud".into(), json!(many));
+            }
+        }
+        claims.insert("iat".into(), json!(now));
+        claims.insert("nbf".into(), json!(now));
+        claims.insert("exp".into(), json!(exp));
+        claims.insert("jti".into(), json!(jti));
+        if let Some(scope) = &what.scope {
+            claims.insert("scope".into(), json!(scope));
+        }
+        let header = json!({"alg": key.alg.as_str(), "typ": "at+jwt", "kid": key.kid});
+        let input =
+            format!("{}.{}", b64(header.to_string().as_bytes()), b64(Value::Object(claims).to_string().as_bytes()));
+        let signature = key.sign(input.as_bytes())?;
+        Ok(IssuedToken { token: format!("{input}.{}", b64(&signature)), jti, exp, expires_in: i.ttl.unsigned_abs() })
+    }
+
+    /// The public keys to publish at `/.well-known/jwks.json`: the signing key, the next one
+    /// (published before it signs) and retired ones whose tokens may still be valid.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example.com").build()?;
+    /// issuer.prepare_next(SigningKey::generate_ed25519("k2")?)?;
+    /// let kids: Vec<_> = issuer.jwks()["keys"].as_array().unwrap().iter().map(|k| k["kid"].clone()).collect();
+    /// assert_eq!(kids, ["k1", "k2"]);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn jwks(&self) -> Value {
+        let now = self.inner.clock.now();
+        let keys: Vec<Value> = match self.inner.ring.read() {
+            Ok(r) => std::iter::once(&r.current)
+                .chain(&r.next)
+                .chain(r.previous.iter().filter(|(_, until)| *until >= now).map(|(k, _)| k))
+                .filter_map(|k| k.public.clone())
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        json!({ "keys": keys })
+    }
+
+    /// Publishes `key` as the next signing key. Call [`TokenIssuer::rotate`] once verifiers
+    /// had time to fetch it (their JWKS refresh interval).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] when its `kid` is already in use.
+    pub fn prepare_next(&self, key: SigningKey) -> Result<(), ConfigError> {
+        let mut r =
+            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        if r.current.kid == key.kid || r.previous.iter().any(|(k, _)| k.kid == key.kid) {
+            return Err(ConfigError::InvalidSetting("kid already in use"));
+        }
+        r.next = Some(Arc::new(key));
+        r.rebuild()
+    }
+
+    /// Starts signing with the prepared next key. The old key stays published until every
+    /// token it signed has expired.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example.com").build()?;
+    /// let old = issuer.issue(&Issue::subject("a"))?;
+    /// issuer.prepare_next(SigningKey::generate_ed25519("k2")?)?;
+    /// issuer.rotate()?;
+    /// let new = issuer.issue(&Issue::subject("a"))?;
+    /// assert!(new.token.starts_with("eyJ"));
+    /// assert_eq!(issuer.jwks()["keys"].as_array().unwrap().len(), 2); // k2 signs, k1 still published
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] when no next key was prepared.
+    pub fn rotate(&self) -> Result<(), ConfigError> {
+        let now = self.inner.clock.now();
+        let mut r =
+            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        let next = r.next.take().ok_or(ConfigError::InvalidSetting("no next key prepared"))?;
+        let old = std::mem::replace(&mut r.current, next);
+        // Until its last token expires, plus a default leeway for verifiers' clock skew.
+        let until = now.saturating_add(self.inner.ttl).saturating_add(60);
+        r.previous.retain(|(_, u)| *u >= now);
+        r.previous.push((old, until));
+        r.rebuild()
+    }
+
+    /// The `iss` of the tokens.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example.com").build()?;
+    /// assert_eq!(issuer.iss(), "https://auth.example.com");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn iss(&self) -> &str {
+        &self.inner.iss
+    }
+}
+
+impl KeyProvider for TokenIssuer {
+    fn keys(&self) -> Result<Arc<KeySet>, Error> {
+        Ok(self.inner.ring.read().map_err(|_| lock_error())?.keyset.clone())
+    }
+
+    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {
+        None
+    }
+}
+
+impl From<TokenIssuer> for crate::provider::KeySource {
+    fn from(issuer: TokenIssuer) -> Self {
+        crate::provider::KeySource::provider(issuer)
+    }
+}
