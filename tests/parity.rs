@@ -145,3 +145,31 @@ async fn axum_and_actix_answer_every_failure_alike() {
     assert_eq!((a.status, &a.body), (200, &b"ok".to_vec()));
     assert_eq!((b.status, &b.body), (200, &b"ok".to_vec()));
 }
+
+#[actix_web::test]
+async fn both_frameworks_publish_the_same_issuer_jwks() {
+    use jwtguard::issuer::{SigningKey, TokenIssuer};
+    let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1").unwrap())
+        .issuer("https://auth.example")
+        .build()
+        .unwrap();
+    issuer.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
+
+    let app =
+        axum::Router::new().route_service("/.well-known/jwks.json", jwtguard::tower::JwksService::new(issuer.clone()));
+    let res = app.oneshot(http::Request::get("/.well-known/jwks.json").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(res.headers()["content-type"], "application/jwk-set+json");
+    let axum_body = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+
+    let app = test::init_service(
+        App::new().service(jwtguard::actix::jwks_resource("/.well-known/jwks.json", issuer.clone())),
+    )
+    .await;
+    let res = test::call_service(&app, test::TestRequest::get().uri("/.well-known/jwks.json").to_request()).await;
+    assert_eq!(res.headers().get("content-type").unwrap(), "application/jwk-set+json");
+    let actix_body = test::read_body(res).await.to_vec();
+
+    assert_eq!(axum_body, actix_body);
+    let keys = jwtguard::KeySet::from_jwks(std::str::from_utf8(&axum_body).unwrap()).unwrap();
+    assert_eq!(keys.keys().iter().map(|k| k.kid().unwrap()).collect::<Vec<_>>(), ["k1", "k2"]);
+}

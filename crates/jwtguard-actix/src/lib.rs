@@ -38,3 +38,27 @@ pub use jwtguard_core::{
 };
 pub use middleware::{DefaultRejection, JwtAuth, JwtAuthMiddleware, OnRejection};
 pub use require::{Require, RequireClaim, RequireMiddleware, RequireRole, RequireScope, Requirement};
+
+/// An actix resource serving a [`TokenIssuer`](jwtguard_core::issuer::TokenIssuer)'s public
+/// keys (`application/jwk-set+json`, cacheable for 5 minutes).
+///
+/// ```
+/// use actix_web::App;
+/// use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+///
+/// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+/// let app = App::new().service(jwtguard_actix::jwks_resource("/.well-known/jwks.json", issuer));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[cfg(feature = "aws-lc-rs")]
+pub fn jwks_resource(path: &str, issuer: jwtguard_core::issuer::TokenIssuer) -> actix_web::Resource {
+    actix_web::web::resource(path).route(actix_web::web::get().to(move || {
+        let body = issuer.jwks().to_string();
+        async move {
+            actix_web::HttpResponse::Ok()
+                .content_type("application/jwk-set+json")
+                .insert_header(("cache-control", "public, max-age=300"))
+                .body(body)
+        }
+    }))
+}

@@ -36,11 +36,15 @@ pub mod auth;
 #[cfg(feature = "axum")]
 pub mod extract;
 mod head;
+#[cfg(all(feature = "axum", feature = "aws-lc-rs"))]
+mod jwks;
 pub mod require;
 
 pub use auth::{DefaultRejection, JwtAuth, JwtAuthLayer, OnRejection, RejectionBody};
 #[cfg(feature = "axum")]
 pub use extract::{Claims, ClaimsRejection, Token};
+#[cfg(all(feature = "axum", feature = "aws-lc-rs"))]
+pub use jwks::JwksService;
 pub use jwtguard_core::{
     Algorithm, Challenge, Claim, ConfigError, Error, ErrorKind, Guard, Key, KeySet, TokenInfo, TokenSource,
     TokenSources, Validator, Verified,

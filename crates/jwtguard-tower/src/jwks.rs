@@ -1,0 +1,54 @@
+//! Serving a [`TokenIssuer`]'s public keys at `/.well-known/jwks.json`.
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+use std::task::{Context, Poll};
+
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use http::{Request, Response};
+use jwtguard_core::issuer::TokenIssuer;
+use tower_service::Service;
+
+use crate::RejectionBody;
+
+/// A service answering every request with the issuer's JWKS (`application/jwk-set+json`,
+/// cacheable for 5 minutes, shorter than any sensible rotation notice).
+///
+/// ```
+/// use axum::Router;
+/// use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+/// use jwtguard_tower::JwksService;
+///
+/// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+/// let app: Router = Router::new().route_service("/.well-known/jwks.json", JwksService::new(issuer));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct JwksService {
+    issuer: TokenIssuer,
+}
+
+impl JwksService {
+    /// Serves `issuer`'s keys.
+    pub fn new(issuer: TokenIssuer) -> Self {
+        JwksService { issuer }
+    }
+}
+
+impl<B> Service<Request<B>> for JwksService {
+    type Response = Response<axum_core::body::Body>;
+    type Error = Infallible;
+    type Future = Ready<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _req: Request<B>) -> Self::Future {
+        let body = self.issuer.jwks().to_string();
+        let mut res = Response::new(<axum_core::body::Body as RejectionBody>::from_bytes(body.into()));
+        res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
+        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        ready(Ok(res))
+    }
+}
