@@ -57,6 +57,8 @@ pub mod issuer;
 mod json;
 mod keys;
 pub mod provider;
+#[cfg(feature = "aws-lc-rs")]
+pub mod refresh;
 pub mod revocation;
 pub mod source;
 mod validator;
