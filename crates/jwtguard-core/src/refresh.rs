@@ -10,8 +10,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,8 +23,7 @@ use crate::{Clock, Error, ErrorKind, SystemClock};
 /// The SHA-256 of a refresh token: what stores keep instead of the token.
 pub type TokenHash = [u8; 32];
 
-/// A store call in flight.
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+pub use crate::revocation::StoreFuture;
 
 /// What a live refresh token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,17 +11,23 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::RwLock;
 
 use crate::{Error, ErrorKind, RegisteredClaims};
 
-/// Where revocations live. Implementations answer from memory.
+/// A store call in flight.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
+
+/// Where revocations live. Checks answer from memory; revocations may go over the network.
 ///
 /// ```
 /// use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
 /// let store = InMemoryRevocations::new();
-/// store.revoke_jti("t-1", 4_102_444_800)?;
-/// # Ok::<_, jwtguard_core::Error>(())
+/// # async fn demo(store: InMemoryRevocations) -> Result<(), jwtguard_core::Error> {
+/// store.revoke_jti("t-1", 4_102_444_800).await?;
+/// # Ok(()) }
 /// ```
 pub trait RevocationStore: Send + Sync + fmt::Debug + 'static {
     /// `true` when the token with these registered claims is revoked at `now`.
@@ -34,14 +40,14 @@ pub trait RevocationStore: Send + Sync + fmt::Debug + 'static {
     ///
     /// # Errors
     /// When the store cannot record it.
-    fn revoke_jti(&self, jti: &str, until: i64) -> Result<(), Error>;
+    fn revoke_jti<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()>;
 
     /// Revokes every token of `sub` issued before `issued_before`, remembered until `until`
     /// (the latest `exp` such a token can have).
     ///
     /// # Errors
     /// When the store cannot record it.
-    fn revoke_subject(&self, sub: &str, issued_before: i64, until: i64) -> Result<(), Error>;
+    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_before: i64, until: i64) -> StoreFuture<'a, ()>;
 }
 
 #[derive(Default)]
@@ -82,9 +88,8 @@ impl InMemoryRevocations {
     /// How many entries (revoked `jti`s and subjects) are held.
     ///
     /// ```
-    /// use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
-    /// let store = InMemoryRevocations::new();
-    /// store.revoke_subject("alice", 100, 200)?;
+    /// let store = jwtguard_core::revocation::InMemoryRevocations::new();
+    /// store.record_subject("alice", 100, 200)?;
     /// assert_eq!(store.len(), 1);
     /// # Ok::<_, jwtguard_core::Error>(())
     /// ```
@@ -101,12 +106,48 @@ impl InMemoryRevocations {
         self.len() == 0
     }
 
+    /// Records a revoked `jti` at once (what [`RevocationStore::revoke_jti`] does, without the
+    /// future; a replica of a shared store applies remote revocations with it).
+    ///
+    /// ```
+    /// let store = jwtguard_core::revocation::InMemoryRevocations::new();
+    /// store.record_jti("t-1", 100)?;
+    /// assert_eq!(store.len(), 1);
+    /// # Ok::<_, jwtguard_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Only if the lock was poisoned.
+    pub fn record_jti(&self, jti: &str, until: i64) -> Result<(), Error> {
+        let mut e = self.entries.write().map_err(|_| poisoned())?;
+        let entry = e.jtis.entry(jti.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
+        Ok(())
+    }
+
+    /// Records a revoked subject at once; see [`InMemoryRevocations::record_jti`].
+    ///
+    /// ```
+    /// let store = jwtguard_core::revocation::InMemoryRevocations::new();
+    /// store.record_subject("alice", 50, 100)?;
+    /// assert_eq!(store.len(), 1);
+    /// # Ok::<_, jwtguard_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Only if the lock was poisoned.
+    pub fn record_subject(&self, sub: &str, issued_before: i64, until: i64) -> Result<(), Error> {
+        let mut e = self.entries.write().map_err(|_| poisoned())?;
+        let entry = e.subjects.entry(sub.to_owned()).or_insert((issued_before, until));
+        *entry = (entry.0.max(issued_before), entry.1.max(until));
+        Ok(())
+    }
+
     /// Drops entries whose tokens have all expired by `now`.
     ///
     /// ```
-    /// use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
-    /// let store = InMemoryRevocations::new();
-    /// store.revoke_jti("t-1", 100)?;
+    /// let store = jwtguard_core::revocation::InMemoryRevocations::new();
+    /// store.record_jti("t-1", 100)?;
     /// store.sweep(101);
     /// assert!(store.is_empty());
     /// # Ok::<_, jwtguard_core::Error>(())
@@ -144,17 +185,11 @@ impl RevocationStore for InMemoryRevocations {
         Ok(revoked)
     }
 
-    fn revoke_jti(&self, jti: &str, until: i64) -> Result<(), Error> {
-        let mut e = self.entries.write().map_err(|_| poisoned())?;
-        let entry = e.jtis.entry(jti.to_owned()).or_insert(until);
-        *entry = (*entry).max(until);
-        Ok(())
+    fn revoke_jti<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(self.record_jti(jti, until)))
     }
 
-    fn revoke_subject(&self, sub: &str, issued_before: i64, until: i64) -> Result<(), Error> {
-        let mut e = self.entries.write().map_err(|_| poisoned())?;
-        let entry = e.subjects.entry(sub.to_owned()).or_insert((issued_before, until));
-        *entry = (entry.0.max(issued_before), entry.1.max(until));
-        Ok(())
+    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_before: i64, until: i64) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(self.record_subject(sub, issued_before, until)))
     }
 }

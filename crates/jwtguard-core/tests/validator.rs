@@ -699,7 +699,7 @@ mod revocation {
         let t1 = with_claims(json!({"jti": "t-1", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
         let t2 = with_claims(json!({"jti": "t-2", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
         assert!(v.verify::<Value>(&t1).is_ok());
-        store.revoke_jti("t-1", NOW + 600).unwrap();
+        store.record_jti("t-1", NOW + 600).unwrap();
         assert_eq!(kind(&v, &t1), ErrorKind::Revoked);
         assert!(v.verify::<Value>(&t2).is_ok());
         // Entries go away with the tokens they cover.
@@ -714,7 +714,7 @@ mod revocation {
         let old = with_claims(json!({"sub": "alice", "iat": NOW - 100, "exp": NOW + 600}));
         let new = with_claims(json!({"sub": "alice", "iat": NOW, "exp": NOW + 600}));
         let bob = with_claims(json!({"sub": "bob", "iat": NOW - 100, "exp": NOW + 600}));
-        store.revoke_subject("alice", NOW - 50, NOW + 3600).unwrap();
+        store.record_subject("alice", NOW - 50, NOW + 3600).unwrap();
         assert_eq!(kind(&v, &old), ErrorKind::Revoked);
         assert!(v.verify::<Value>(&new).is_ok());
         assert!(v.verify::<Value>(&bob).is_ok());
@@ -732,11 +732,11 @@ mod revocation {
         fn is_revoked(&self, _: &RegisteredClaims, _: i64) -> Result<bool, Error> {
             Err(Error::detailed(ErrorKind::KeysUnavailable, "replica stale"))
         }
-        fn revoke_jti(&self, _: &str, _: i64) -> Result<(), Error> {
-            Err(Error::new(ErrorKind::KeysUnavailable))
+        fn revoke_jti<'a>(&'a self, _: &'a str, _: i64) -> jwtguard_core::revocation::StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Err(Error::new(ErrorKind::KeysUnavailable))))
         }
-        fn revoke_subject(&self, _: &str, _: i64, _: i64) -> Result<(), Error> {
-            Err(Error::new(ErrorKind::KeysUnavailable))
+        fn revoke_subject<'a>(&'a self, _: &'a str, _: i64, _: i64) -> jwtguard_core::revocation::StoreFuture<'a, ()> {
+            Box::pin(std::future::ready(Err(Error::new(ErrorKind::KeysUnavailable))))
         }
     }
 
