@@ -1,0 +1,82 @@
+//! The shared store suite against the in-memory stores and against a real `redis-server`
+//! started on a free loopback port; plus what only a shared store can show: two instances, and
+//! Redis dying under load.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jwtguard_core::refresh::InMemoryRefreshStore;
+use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
+use jwtguard_core::{ErrorKind, RegisteredClaims};
+use jwtguard_redis::RedisStores;
+use jwtguard_test::redis_server::RedisServer;
+use jwtguard_test::store_suite::{refresh_suite, revocation_suite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_stores_pass_the_suite() {
+    refresh_suite(Arc::new(InMemoryRefreshStore::new())).await;
+    let store = Arc::new(InMemoryRevocations::new());
+    revocation_suite(store.clone(), store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_stores_pass_the_suite() {
+    let Some(redis) = RedisServer::start() else { return };
+    let stores = RedisStores::connect(&redis.url()).await.unwrap();
+    refresh_suite(Arc::new(stores.refresh_store())).await;
+    // Two instances: one revokes, the other's replica learns it through pub/sub.
+    let other = RedisStores::connect(&redis.url()).await.unwrap();
+    revocation_suite(Arc::new(stores.revocations()), Arc::new(other.revocations())).await;
+}
+
+fn claims(jti: &str) -> RegisteredClaims {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    serde_json::from_value(serde_json::json!({"jti": jti, "sub": "alice", "iat": now, "exp": now + 600})).unwrap()
+}
+
+async fn wait_until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_started_later_loads_existing_revocations() {
+    let Some(redis) = RedisServer::start() else { return };
+    let stores = RedisStores::connect(&redis.url()).await.unwrap();
+    let writer = stores.revocations();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    wait_until("writer in sync", 5, || writer.in_sync()).await;
+    writer.revoke_jti("old one", now + 600).await.unwrap();
+    let late = RedisStores::connect(&redis.url()).await.unwrap().revocations();
+    wait_until("late replica in sync", 5, || late.in_sync()).await;
+    assert!(late.is_revoked(&claims("old one"), now).unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_killed_fails_closed_then_resumes() {
+    let Some(mut redis) = RedisServer::start() else { return };
+    let stores = RedisStores::connect(&redis.url()).await.unwrap();
+    let revocations = stores.revocations_with_max_stale(Duration::from_millis(200));
+    wait_until("in sync", 5, || revocations.in_sync()).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
+
+    redis.kill();
+    // After the staleness bound, checks fail closed (503), and writes fail, without panicking.
+    wait_until("fails closed", 5, || revocations.is_revoked(&claims("a"), now).is_err()).await;
+    assert_eq!(revocations.is_revoked(&claims("a"), now).unwrap_err().kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(revocations.revoke_jti("b", now + 600).await.unwrap_err().kind(), ErrorKind::KeysUnavailable);
+    let refresh = jwtguard_core::refresh::RefreshTokens::new(Arc::new(stores.refresh_store()));
+    assert!(refresh.issue("alice", None).await.is_err());
+
+    redis.restart();
+    wait_until("back in sync", 15, || revocations.in_sync()).await;
+    assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
+    revocations.revoke_jti("c", now + 600).await.unwrap();
+    assert!(revocations.is_revoked(&claims("c"), now).unwrap());
+    assert!(refresh.issue("alice", None).await.is_ok());
+}

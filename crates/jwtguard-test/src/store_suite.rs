@@ -1,0 +1,132 @@
+//! The one test suite every refresh-token and revocation store must pass (the in-memory ones
+//! and the Redis ones run the same functions).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use jwtguard_core::refresh::{RefreshError, RefreshStore, RefreshTokens};
+use jwtguard_core::revocation::RevocationStore;
+use jwtguard_core::{Clock, RegisteredClaims};
+
+/// A clock the suite moves.
+#[derive(Debug, Clone)]
+pub struct SuiteClock(pub Arc<AtomicI64>);
+
+impl Clock for SuiteClock {
+    fn now(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+fn invalid<T: std::fmt::Debug>(r: Result<T, RefreshError>) -> bool {
+    matches!(r, Err(RefreshError::InvalidGrant))
+}
+
+fn tokens(store: Arc<dyn RefreshStore>, now: i64) -> (RefreshTokens, SuiteClock) {
+    let clock = SuiteClock(Arc::new(AtomicI64::new(now)));
+    let t = RefreshTokens::new(store)
+        .idle_lifetime(Duration::from_secs(3600))
+        .absolute_lifetime(Duration::from_secs(10_000))
+        .clock(clock.clone());
+    (t, clock)
+}
+
+/// Rotation, reuse detection, logout, lifetimes and 50 concurrent refreshes.
+pub async fn refresh_suite(store: Arc<dyn RefreshStore>) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (t, clock) = tokens(store.clone(), now);
+
+    // Rotation: each use gives the next token, the old one dies, reuse kills the family.
+    let t1 = t.issue("alice", Some("orders:read")).await.unwrap();
+    let (t2, record) = t.refresh(&t1).await.unwrap();
+    assert_eq!((record.sub.as_str(), record.scope.as_deref()), ("alice", Some("orders:read")));
+    let (t3, _) = t.refresh(&t2).await.unwrap();
+    assert!(invalid(t.refresh(&t1).await), "reuse");
+    assert!(invalid(t.refresh(&t3).await), "family revoked by the reuse");
+    assert!(invalid(t.refresh("never-issued").await));
+
+    // A scope-less login keeps no scope.
+    let s = t.issue("svc", None).await.unwrap();
+    assert_eq!(t.refresh(&s).await.unwrap().1.scope, None);
+
+    // Logout revokes the family, and only it.
+    let a = t.issue("alice", None).await.unwrap();
+    let b = t.issue("alice", None).await.unwrap();
+    let (a2, _) = t.refresh(&a).await.unwrap();
+    t.logout(&a2).await.unwrap();
+    assert!(invalid(t.refresh(&a2).await));
+    assert!(t.refresh(&b).await.is_ok());
+
+    // Idle lifetime.
+    let idle = t.issue("alice", None).await.unwrap();
+    clock.0.fetch_add(3601, Ordering::SeqCst);
+    assert!(invalid(t.refresh(&idle).await), "idle");
+
+    // Absolute lifetime: used every 50 minutes, the family still ends 10,000 s after login.
+    let mut fam = t.issue("alice", None).await.unwrap();
+    for _ in 0..3 {
+        clock.0.fetch_add(3000, Ordering::SeqCst);
+        fam = t.refresh(&fam).await.unwrap().0;
+    }
+    clock.0.fetch_add(1001, Ordering::SeqCst);
+    assert!(invalid(t.refresh(&fam).await), "absolute");
+
+    // 50 parallel refreshes of one token: exactly one wins, and (as documented) the family,
+    // the winner's new token included, is revoked.
+    let (t, _) = tokens(store, now);
+    let one = t.issue("alice", None).await.unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (t, one) = (t.clone(), one.clone());
+            tokio::spawn(async move { t.refresh(&one).await.map(|(next, _)| next) })
+        })
+        .collect();
+    let mut wins = Vec::new();
+    let mut losses = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(next) => wins.push(next),
+            Err(RefreshError::InvalidGrant) => losses += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((wins.len(), losses), (1, 49));
+    assert!(invalid(t.refresh(&wins[0]).await));
+}
+
+fn claims(jti: &str, sub: &str, iat: i64) -> RegisteredClaims {
+    let json = serde_json::json!({"jti": jti, "sub": sub, "iat": iat, "exp": iat + 600});
+    serde_json::from_value(json).unwrap()
+}
+
+/// Polls until `check` holds (stores that propagate asynchronously get 2 s).
+async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Revocation of a `jti` and of a subject, seen by `reader` (another instance's store, or the
+/// same one).
+pub async fn revocation_suite(writer: Arc<dyn RevocationStore>, reader: Arc<dyn RevocationStore>) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let t1 = claims("t-1", "alice", now);
+    let t2 = claims("t-2", "alice", now);
+    eventually("reader ready", || reader.is_revoked(&t1, now).is_ok()).await;
+    assert!(!reader.is_revoked(&t1, now).unwrap());
+
+    writer.revoke_jti("t-1", now + 600).await.unwrap();
+    assert!(writer.is_revoked(&t1, now).unwrap(), "the writer sees its own revocation at once");
+    eventually("the reader sees the jti revocation", || reader.is_revoked(&t1, now).unwrap_or(false)).await;
+    assert!(!reader.is_revoked(&t2, now).unwrap());
+    assert!(!reader.is_revoked(&t1, now + 601).unwrap(), "revocations end with the tokens they cover");
+
+    let old = claims("t-3", "bob", now - 100);
+    let new = claims("t-4", "bob", now);
+    writer.revoke_subject("bob", now - 50, now + 600).await.unwrap();
+    eventually("the reader sees the subject revocation", || reader.is_revoked(&old, now).unwrap_or(false)).await;
+    assert!(!reader.is_revoked(&new, now).unwrap());
+}
