@@ -1,59 +1,26 @@
-//! The actix-web quickstart: `cargo run --example actix_quickstart --features actix`.
+//! The actix-web quickstart: `cargo run --example actix_quickstart --features actix,redis`.
 //!
-//! The twin of the axum quickstart: 127.0.0.1:3001 (`PORT` overrides it), an Ed25519 key made
-//! at start, the same routes and the same printed `curl` lines.
+//! The twin of the axum quickstart: 127.0.0.1:3001 (`PORT` overrides it), the same embedded
+//! default (or `SIGNING_KEY_FILE` and `REDIS_URL`), the same routes and printed `curl` lines.
 
+#[path = "common/actix_app.rs"]
+mod actix_app;
 #[path = "common/quickstart.rs"]
 mod quickstart;
 
-use actix_web::{App, HttpServer, Responder, web};
-use jwtguard::actix::{Claims, JwtAuth, OptionalClaims, RequireScope};
-use quickstart::MyClaims;
+use std::net::SocketAddr;
 
-async fn public() -> &'static str {
-    "public: no token needed\n"
-}
-
-async fn me(Claims(claims): Claims<MyClaims>) -> impl Responder {
-    web::Json(claims)
-}
-
-async fn create_order(Claims(claims): Claims<MyClaims>) -> String {
-    format!("order created by {}\n", claims.sub)
-}
-
-async fn feed(OptionalClaims(claims): OptionalClaims<MyClaims>) -> String {
-    match claims {
-        Some(c) => format!("feed for {}\n", c.sub),
-        None => "feed for a stranger\n".to_owned(),
-    }
-}
+use actix_web::{App, HttpServer};
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let qs = quickstart::setup(3001)?;
-    let validator = qs.validator.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .route("/", web::get().to(public))
-            .service(
-                web::scope("/feed")
-                    .wrap(JwtAuth::<MyClaims>::new(validator.clone()).optional())
-                    .route("", web::get().to(feed)),
-            )
-            .service(
-                web::scope("")
-                    .wrap(JwtAuth::<MyClaims>::new(validator.clone()))
-                    .route("/me", web::get().to(me))
-                    .service(
-                        web::scope("/orders")
-                            .wrap(RequireScope::all(["orders:write"]))
-                            .route("", web::post().to(create_order)),
-                    ),
-            )
-    })
-    .bind(qs.addr)?;
-    qs.print("actix");
+    let settings = quickstart::Settings::from_env(3001)?;
+    let auth = quickstart::Auth::new(&settings).await?;
+    let app_auth = auth.clone();
+    let server = HttpServer::new(move || App::new().configure(actix_app::routes(app_auth.clone())))
+        .bind(SocketAddr::from(([127, 0, 0, 1], settings.port)))?;
+    let addr = server.addrs().first().copied().ok_or("no address bound")?;
+    quickstart::print("actix", addr, &auth)?;
     server.run().await?;
     Ok(())
 }

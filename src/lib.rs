@@ -25,6 +25,7 @@
 //! | `axum` | `tower` plus the axum extractors `Claims<T>`, `Option<Claims<T>>`, `Token<T>` |
 //! | `actix` | [`actix`]: the actix-web 4 `JwtAuth` middleware, scope layers and extractors |
 //! | `jwks` | [`jwks`]: remote JWKS kept current in the background (`RemoteJwks`) |
+//! | `redis` | [`redis`]: Redis revocation and refresh-token stores |
 //!
 //! See [`jwtguard_core`] for the security considerations.
 
@@ -41,3 +42,7 @@ pub use jwtguard_actix as actix;
 /// Remote JWKS (feature `jwks`).
 #[cfg(feature = "jwks")]
 pub use jwtguard_jwks as jwks;
+
+/// Redis stores (feature `redis`).
+#[cfg(feature = "redis")]
+pub use jwtguard_redis as redis;

@@ -1,18 +1,21 @@
-//! What both quickstarts share: the embedded default (a fresh Ed25519 key, no external
-//! service), demo tokens, the `PORT` setting and the printed `curl` lines.
+//! What both quickstarts share: settings from the environment, the embedded default (a key
+//! made at start, in-memory stores), or shared ones (`SIGNING_KEY_FILE`, `REDIS_URL`), and the
+//! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes.
 
 use std::net::SocketAddr;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwtguard::{Algorithm, Key, Validator};
+use jwtguard::issuer::{Issue, SigningKey, TokenIssuer};
+use jwtguard::refresh::{InMemoryRefreshStore, RefreshError, RefreshStore, RefreshTokens};
+use jwtguard::revocation::{InMemoryRevocations, RevocationStore};
+use jwtguard::{Algorithm, Error, Validator, Verified};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
-pub(crate) const AUDIENCE: &str = "jwtguard-quickstart";
+pub(crate) const ISSUER: &str = "jwtguard-quickstart";
+pub(crate) const AUDIENCE: &str = "jwtguard-quickstart-api";
+const ACCESS_TTL: Duration = Duration::from_secs(900);
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct MyClaims {
@@ -22,68 +25,200 @@ pub(crate) struct MyClaims {
     pub(crate) exp: i64,
 }
 
-pub(crate) struct Quickstart {
-    pub(crate) addr: SocketAddr,
-    pub(crate) validator: Validator,
-    /// A token with scope `orders:read`.
-    pub(crate) reader: String,
-    /// A token with scopes `orders:read orders:write`.
-    pub(crate) writer: String,
+/// `PORT`, `REDIS_URL`, `SIGNING_KEY_FILE`.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) port: u16,
+    pub(crate) redis_url: Option<String>,
+    pub(crate) signing_key_file: Option<PathBuf>,
 }
 
-/// Signs a compact EdDSA JWS. The token issuer lands in jwtguard later; this is the quickstart's
-/// stand-in so that the example needs nothing but its own key.
-fn sign(key: &Ed25519KeyPair, claims: &serde_json::Value) -> String {
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"EdDSA","typ":"JWT","kid":"quickstart"}"#);
-    let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
-    let input = format!("{header}.{payload}");
-    let sig = key.sign(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
-}
-
-/// Reads `PORT` (default `default_port`), makes the key, the validator and two demo tokens.
-pub(crate) fn setup(default_port: u16) -> Result<Quickstart, Box<dyn std::error::Error>> {
-    let port: u16 = match std::env::var("PORT") {
-        Ok(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
-        Err(_) => default_port,
-    };
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let issuer = format!("http://{addr}");
-
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|_| "key generation failed")?;
-    let signing = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| "bad generated key")?;
-    let public_jwk = json!({
-        "kty": "OKP", "crv": "Ed25519", "kid": "quickstart", "alg": "EdDSA",
-        "x": URL_SAFE_NO_PAD.encode(signing.public_key().as_ref()),
-    });
-    let validator = Validator::builder(Key::from_jwk(&public_jwk.to_string())?, [Algorithm::EdDSA])
-        .issuer(issuer.clone())
-        .audience(AUDIENCE)
-        .build()?;
-
-    let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
-    let token = |scope: &str| {
-        let claims =
-            json!({"iss": issuer, "aud": AUDIENCE, "sub": "demo", "scope": scope, "iat": now, "exp": now + 3600});
-        sign(&signing, &claims)
-    };
-    Ok(Quickstart { addr, validator, reader: token("orders:read"), writer: token("orders:read orders:write") })
-}
-
-impl Quickstart {
-    /// Prints where the server listens and ready-to-paste `curl` lines.
-    pub(crate) fn print(&self, framework: &str) {
-        let Quickstart { addr, reader, writer, .. } = self;
-        println!("jwtguard {framework} quickstart listening on http://{addr}\n");
-        println!("# public:");
-        println!("curl -i http://{addr}/");
-        println!("# protected, echoes the verified claims:");
-        println!("curl -i -H 'Authorization: Bearer {reader}' http://{addr}/me");
-        println!("# needs scope orders:write (this token has only orders:read: 403):");
-        println!("curl -i -X POST -H 'Authorization: Bearer {reader}' http://{addr}/orders");
-        println!("# the same with a token that has orders:write:");
-        println!("curl -i -X POST -H 'Authorization: Bearer {writer}' http://{addr}/orders");
-        println!("# no token: 401 with WWW-Authenticate:");
-        println!("curl -i http://{addr}/me\n");
+impl Settings {
+    pub(crate) fn from_env(default_port: u16) -> Result<Settings, String> {
+        let port = match std::env::var("PORT") {
+            Ok(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
+            Err(_) => default_port,
+        };
+        Ok(Settings {
+            port,
+            redis_url: std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty()),
+            signing_key_file: std::env::var_os("SIGNING_KEY_FILE").map(PathBuf::from),
+        })
     }
+}
+
+/// `POST /login` body.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Login {
+    pub(crate) username: String,
+    pub(crate) password: String,
+}
+
+/// `POST /token/refresh` and `POST /logout` body.
+#[derive(Debug, Deserialize)]
+pub(crate) struct RefreshRequest {
+    pub(crate) refresh_token: String,
+}
+
+/// The RFC 6749 §5.1 token response.
+#[derive(Debug, Serialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    refresh_token: String,
+    token_type: &'static str,
+    expires_in: u64,
+}
+
+/// Why a flow step failed, and the status it maps to.
+#[derive(Debug)]
+pub(crate) enum FlowError {
+    /// Wrong username or password: 401.
+    BadCredentials,
+    /// A dead, unknown or reused refresh token: 400 `invalid_grant`.
+    InvalidGrant,
+    /// A store is down: 503.
+    Unavailable,
+}
+
+impl FlowError {
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            FlowError::BadCredentials => 401,
+            FlowError::InvalidGrant => 400,
+            FlowError::Unavailable => 503,
+        }
+    }
+    pub(crate) fn body(&self) -> serde_json::Value {
+        let error = match self {
+            FlowError::BadCredentials => "invalid_client",
+            FlowError::InvalidGrant => "invalid_grant",
+            FlowError::Unavailable => "temporarily_unavailable",
+        };
+        serde_json::json!({ "error": error })
+    }
+}
+
+impl From<Error> for FlowError {
+    fn from(_: Error) -> Self {
+        FlowError::Unavailable
+    }
+}
+
+/// Everything the routes need. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Auth {
+    pub(crate) validator: Validator,
+    issuer: TokenIssuer,
+    refresh: RefreshTokens,
+    revocations: Arc<dyn RevocationStore>,
+}
+
+fn signing_key(settings: &Settings) -> Result<SigningKey, Box<dyn std::error::Error>> {
+    let Some(path) = &settings.signing_key_file else {
+        return Ok(SigningKey::generate_ed25519(format!("quickstart-{}", std::process::id()))?);
+    };
+    let pem = std::fs::read(path).map_err(|e| format!("SIGNING_KEY_FILE {}: {e}", path.display()))?;
+    [Algorithm::EdDSA, Algorithm::ES256, Algorithm::ES384, Algorithm::RS256]
+        .into_iter()
+        .find_map(|alg| SigningKey::from_pkcs8_pem(&pem, alg, "quickstart").ok())
+        .ok_or_else(|| "SIGNING_KEY_FILE must be a PKCS#8 Ed25519, P-256, P-384 or RSA private key".into())
+}
+
+impl Auth {
+    /// The embedded default, or shared key and stores when the settings name them.
+    pub(crate) async fn new(settings: &Settings) -> Result<Auth, Box<dyn std::error::Error>> {
+        let key = signing_key(settings)?;
+        let alg = key.alg();
+        let issuer = TokenIssuer::builder(key).issuer(ISSUER).audience(AUDIENCE).ttl(ACCESS_TTL).build()?;
+        let (revocations, refresh_store): (Arc<dyn RevocationStore>, Arc<dyn RefreshStore>) = match &settings.redis_url
+        {
+            Some(url) => {
+                let stores = jwtguard::redis::RedisStores::connect(url).await?;
+                (Arc::new(stores.revocations()), Arc::new(stores.refresh_store()))
+            }
+            None => (Arc::new(InMemoryRevocations::new()), Arc::new(InMemoryRefreshStore::new())),
+        };
+        let validator = Validator::builder(issuer.clone(), [alg])
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .revocation(revocations.clone())
+            .build()?;
+        Ok(Auth { validator, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
+    }
+
+    /// A demo access token (no refresh token), for the printed `curl` lines.
+    pub(crate) fn demo_token(&self, scope: &str) -> Result<String, Error> {
+        Ok(self.issuer.issue(&Issue::subject("demo").scope(scope))?.token)
+    }
+
+    async fn pair(&self, sub: &str, scope: Option<&str>, refresh_token: String) -> Result<TokenResponse, FlowError> {
+        let mut what = Issue::subject(sub);
+        if let Some(scope) = scope {
+            what = what.scope(scope);
+        }
+        let access = self.issuer.issue(&what)?;
+        Ok(TokenResponse {
+            access_token: access.token,
+            refresh_token,
+            token_type: "Bearer",
+            expires_in: access.expires_in,
+        })
+    }
+
+    /// `POST /login`: demo / demo.
+    pub(crate) async fn login(&self, login: &Login) -> Result<TokenResponse, FlowError> {
+        if (login.username.as_str(), login.password.as_str()) != ("demo", "demo") {
+            return Err(FlowError::BadCredentials);
+        }
+        let scope = "orders:read orders:write";
+        let refresh = self.refresh.issue(&login.username, Some(scope)).await?;
+        self.pair(&login.username, Some(scope), refresh).await
+    }
+
+    /// `POST /token/refresh`.
+    pub(crate) async fn refresh(&self, req: &RefreshRequest) -> Result<TokenResponse, FlowError> {
+        match self.refresh.refresh(&req.refresh_token).await {
+            Ok((next, record)) => self.pair(&record.sub, record.scope.as_deref(), next).await,
+            Err(RefreshError::InvalidGrant) => Err(FlowError::InvalidGrant),
+            Err(_) => Err(FlowError::Unavailable),
+        }
+    }
+
+    /// `POST /logout`: revokes the access token's `jti` (until its `exp`) and the refresh family.
+    pub(crate) async fn logout(&self, access: &Verified<MyClaims>, req: &RefreshRequest) -> Result<(), FlowError> {
+        let r = access.registered();
+        if let (Some(jti), Some(exp)) = (r.jti(), r.exp()) {
+            self.revocations.revoke_jti(jti, exp).await?;
+        }
+        self.refresh.logout(&req.refresh_token).await?;
+        Ok(())
+    }
+}
+
+/// Prints where the server listens and ready-to-paste `curl` lines.
+pub(crate) fn print(framework: &str, addr: SocketAddr, auth: &Auth) -> Result<(), Error> {
+    let reader = auth.demo_token("orders:read")?;
+    let writer = auth.demo_token("orders:read orders:write")?;
+    println!("jwtguard {framework} quickstart listening on http://{addr}\n");
+    println!("# public:");
+    println!("curl -i http://{addr}/");
+    println!("# protected, echoes the verified claims:");
+    println!("curl -i -H 'Authorization: Bearer {reader}' http://{addr}/me");
+    println!("# needs scope orders:write (this token has only orders:read: 403):");
+    println!("curl -i -X POST -H 'Authorization: Bearer {reader}' http://{addr}/orders");
+    println!("# the same with a token that has orders:write:");
+    println!("curl -i -X POST -H 'Authorization: Bearer {writer}' http://{addr}/orders");
+    println!("# no token: 401 with WWW-Authenticate:");
+    println!("curl -i http://{addr}/me");
+    println!("# log in, refresh, log out (RFC 6749 shapes):");
+    println!(
+        "curl -s -X POST -H 'content-type: application/json' -d '{{\"username\":\"demo\",\"password\":\"demo\"}}' http://{addr}/login"
+    );
+    println!(
+        "curl -s -X POST -H 'content-type: application/json' -d '{{\"refresh_token\":\"...\"}}' http://{addr}/token/refresh"
+    );
+    println!(
+        "curl -i -X POST -H 'Authorization: Bearer ...' -H 'content-type: application/json' -d '{{\"refresh_token\":\"...\"}}' http://{addr}/logout\n"
+    );
+    Ok(())
 }

@@ -65,9 +65,27 @@ async fn redis_killed_fails_closed_then_resumes() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
 
+    // A validator using it, failing closed (the default) and one failing open.
+    let token = |jti: &str| -> String {
+        jwtguard_test::Minter::new(jwtguard_core::Algorithm::HS256)
+            .token(&serde_json::json!({"jti": jti, "sub": "alice", "iat": now, "exp": now + 600}))
+    };
+    let validator = |fail_open: bool| {
+        let b =
+            jwtguard_core::Validator::builder(jwtguard_test::Fixture::Hmac.key(), [jwtguard_core::Algorithm::HS256])
+                .revocation(Arc::new(revocations.clone()));
+        if fail_open { b.revocation_fail_open() } else { b }.build().unwrap()
+    };
+    let (closed, open) = (validator(false), validator(true));
+    assert!(closed.verify::<serde_json::Value>(&token("a")).is_ok());
+
     redis.kill();
     // After the staleness bound, checks fail closed (503), and writes fail, without panicking.
     wait_until("fails closed", 5, || revocations.is_revoked(&claims("a"), now).is_err()).await;
+    let err = closed.verify::<serde_json::Value>(&token("a")).unwrap_err();
+    let answer = jwtguard_core::Challenge::default().respond(&err);
+    assert_eq!((answer.status(), answer.retry_after()), (503, Some(5)));
+    assert!(open.verify::<serde_json::Value>(&token("a")).is_ok(), "fail-open passes while Redis is down");
     assert_eq!(revocations.is_revoked(&claims("a"), now).unwrap_err().kind(), ErrorKind::KeysUnavailable);
     assert_eq!(revocations.revoke_jti("b", now + 600).await.unwrap_err().kind(), ErrorKind::KeysUnavailable);
     let refresh = jwtguard_core::refresh::RefreshTokens::new(Arc::new(stores.refresh_store()));
@@ -76,6 +94,7 @@ async fn redis_killed_fails_closed_then_resumes() {
     redis.restart();
     wait_until("back in sync", 15, || revocations.in_sync()).await;
     assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
+    assert!(closed.verify::<serde_json::Value>(&token("a")).is_ok(), "service resumes");
     revocations.revoke_jti("c", now + 600).await.unwrap();
     assert!(revocations.is_revoked(&claims("c"), now).unwrap());
     assert!(refresh.issue("alice", None).await.is_ok());
