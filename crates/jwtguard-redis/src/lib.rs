@@ -43,6 +43,8 @@ pub struct RedisStores {
     client: redis::Client,
     conn: ConnectionManager,
     prefix: String,
+    /// The runtime `connect` ran on: replicas run their sync task there.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for RedisStores {
@@ -77,10 +79,13 @@ impl RedisStores {
             .set_response_timeout(Duration::from_secs(1))
             .set_number_of_retries(1);
         let conn = ConnectionManager::new_with_config(client.clone(), config).await.map_err(unavailable)?;
-        Ok(RedisStores { client, conn, prefix: prefix.to_owned() })
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "RedisStores needs a tokio runtime"))?;
+        Ok(RedisStores { client, conn, prefix: prefix.to_owned(), runtime })
     }
 
-    /// The revocation store, with its local replica (started on the current tokio runtime).
+    /// The revocation store, with its local replica (kept in sync by a task on the runtime
+    /// `connect` ran on).
     pub fn revocations(&self) -> RedisRevocations {
         RedisRevocations::start(self.clone(), Duration::from_secs(1))
     }

@@ -36,7 +36,7 @@ impl RedisRevocations {
             out_of_sync_since: Mutex::new(Some(Instant::now() - max_stale)),
             max_stale,
         });
-        tokio::spawn(sync(Arc::downgrade(&shared)));
+        shared.stores.runtime.spawn(sync(Arc::downgrade(&shared)));
         RedisRevocations { shared }
     }
 
