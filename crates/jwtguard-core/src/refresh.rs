@@ -367,3 +367,20 @@ impl RefreshTokens {
         self.store.revoke_family(hash(token)).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The behaviour every store must have is in jwtguard-test's store suite, run for this store
+    // and for Redis; this is what only the in-memory store can show.
+    #[tokio::test]
+    async fn only_hashes_are_stored() {
+        let store = Arc::new(InMemoryRefreshStore::new());
+        let tokens = RefreshTokens::new(store.clone());
+        let t = tokens.issue("alice", None).await.unwrap();
+        assert_eq!(t.len(), 43, "256 bits, base64url");
+        assert!(store.tables.lock().unwrap().tokens.contains_key(&hash(&t)));
+        assert!(!format!("{store:?}").contains(&t));
+    }
+}

@@ -4,26 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::collections::HashSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
-use jwtguard_core::{Algorithm, Clock, ConfigError, ErrorKind, Key, KeySet, Validator};
-use jwtguard_test::{Fixture, HMAC_SECRET, NOW};
+use jwtguard_core::{Algorithm, ConfigError, ErrorKind, Key, KeySet, Validator};
+use jwtguard_test::{Fixture, HMAC_SECRET, NOW, TestClock};
 use serde_json::Value;
 
-#[derive(Debug, Clone)]
-struct TestClock(Arc<AtomicI64>);
-
-impl Clock for TestClock {
-    fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
 fn clock() -> TestClock {
-    TestClock(Arc::new(AtomicI64::new(NOW)))
+    TestClock::at(NOW)
 }
 
 fn issuer(key: SigningKey, clock: &TestClock) -> TokenIssuer {
@@ -123,10 +112,10 @@ fn rotation_publishes_the_next_key_first_and_keeps_the_old_one_until_its_tokens_
     assert_eq!(kids(&iss), ["k2", "k1"]);
 
     // Published while a k1 token can still pass a verifier's 60 s leeway...
-    c.0.store(NOW + 650, Ordering::SeqCst);
+    c.set(NOW + 650);
     assert_eq!(kids(&iss), ["k2", "k1"]);
     // ...and no longer once every k1 token has expired beyond it.
-    c.0.store(NOW + 661, Ordering::SeqCst);
+    c.set(NOW + 661);
     assert_eq!(kids(&iss), ["k2"]);
     assert!(matches!(v.verify::<Value>(&old).unwrap_err().kind(), ErrorKind::Expired | ErrorKind::UnknownKey));
 

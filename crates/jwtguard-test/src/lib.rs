@@ -28,6 +28,49 @@ pub const HMAC_SECRET: &[u8; 32] = b"jwtguard-test-secret-0123456789!";
 /// Another HMAC secret, for "wrong key" tests.
 pub const HMAC_SECRET_2: &[u8; 32] = b"jwtguard-test-secret-other-key!!";
 
+/// A clock a test moves: starts at [`NOW`]; clones share the time.
+#[derive(Debug, Clone)]
+pub struct TestClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl TestClock {
+    /// A clock at `now`.
+    pub fn at(now: i64) -> TestClock {
+        TestClock(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(now)))
+    }
+    /// Moves it by `secs`.
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+    /// Sets it to `now`.
+    pub fn set(&self, now: i64) {
+        self.0.store(now, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock::at(NOW)
+    }
+}
+
+impl jwtguard_core::Clock for TestClock {
+    fn now(&self) -> i64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Blocks until something listens on 127.0.0.1:`port`, for at most `secs` seconds.
+///
+/// # Panics
+/// When nothing does in time (`what` names it).
+pub fn wait_for_port(port: u16, secs: u64, what: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{what} did not start on port {port}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A clock stopped at [`NOW`].
 pub fn clock() -> FixedClock {
     FixedClock(NOW)

@@ -7,7 +7,6 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// The client the fixture registers (client-credentials grant, `client_secret_basic`).
 pub const CLIENT_ID: &str = "jwtguard";
@@ -67,11 +66,7 @@ impl OidcProvider {
             .spawn()
             .expect("start node");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "oidc-provider did not start on port {}", self.port);
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::wait_for_port(self.port, 20, "oidc-provider");
     }
 
     fn stop(&mut self) {

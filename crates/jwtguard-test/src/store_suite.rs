@@ -2,29 +2,20 @@
 //! and the Redis ones run the same functions).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
+use jwtguard_core::RegisteredClaims;
 use jwtguard_core::refresh::{RefreshError, RefreshStore, RefreshTokens};
 use jwtguard_core::revocation::RevocationStore;
-use jwtguard_core::{Clock, RegisteredClaims};
 
-/// A clock the suite moves.
-#[derive(Debug, Clone)]
-pub struct SuiteClock(pub Arc<AtomicI64>);
-
-impl Clock for SuiteClock {
-    fn now(&self) -> i64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
+use crate::TestClock;
 
 fn invalid<T: std::fmt::Debug>(r: Result<T, RefreshError>) -> bool {
     matches!(r, Err(RefreshError::InvalidGrant))
 }
 
-fn tokens(store: Arc<dyn RefreshStore>, now: i64) -> (RefreshTokens, SuiteClock) {
-    let clock = SuiteClock(Arc::new(AtomicI64::new(now)));
+fn tokens(store: Arc<dyn RefreshStore>, now: i64) -> (RefreshTokens, TestClock) {
+    let clock = TestClock::at(now);
     let t = RefreshTokens::new(store)
         .idle_lifetime(Duration::from_secs(3600))
         .absolute_lifetime(Duration::from_secs(10_000))
@@ -60,16 +51,16 @@ pub async fn refresh_suite(store: Arc<dyn RefreshStore>) {
 
     // Idle lifetime.
     let idle = t.issue("alice", None).await.unwrap();
-    clock.0.fetch_add(3601, Ordering::SeqCst);
+    clock.advance(3601);
     assert!(invalid(t.refresh(&idle).await), "idle");
 
     // Absolute lifetime: used every 50 minutes, the family still ends 10,000 s after login.
     let mut fam = t.issue("alice", None).await.unwrap();
     for _ in 0..3 {
-        clock.0.fetch_add(3000, Ordering::SeqCst);
+        clock.advance(3000);
         fam = t.refresh(&fam).await.unwrap().0;
     }
-    clock.0.fetch_add(1001, Ordering::SeqCst);
+    clock.advance(1001);
     assert!(invalid(t.refresh(&fam).await), "absolute");
 
     // 50 parallel refreshes of one token: exactly one wins, and (as documented) the family,
