@@ -321,16 +321,12 @@ where
         let config = self.config.clone();
         Box::pin(async move {
             let guard = &config.guard;
-            let token = {
+            let authenticated = {
                 let head = Head { headers: req.headers(), query: req.query_string() };
-                guard.token_sources().extract(&head).map(str::to_owned)
+                guard.authenticate_async::<T, _>(&head).await
             };
-            let verified = match token {
-                Ok(token) => guard.validator().verify_async::<T>(&token).await,
-                Err(err) => Err(err),
-            };
-            match verified {
-                Ok(verified) => prepare(&mut req, &config, Some(verified)),
+            match authenticated {
+                Ok(verified) => prepare(&mut req, &config, verified),
                 Err(err) => {
                     let res = config.on_rejection.on_rejection(&err, guard);
                     return Ok(req.into_response(res).map_into_right_body());

@@ -756,11 +756,14 @@ fn is_b64url(s: &str) -> bool {
 
 /// RFC 7515 §4.1.9: compare case-insensitively; `application/` may be left out.
 fn typ_matches(got: &str, want: &str) -> bool {
-    let strip = |s: &str| -> String {
-        let lower = s.to_ascii_lowercase();
-        lower.strip_prefix("application/").map(str::to_owned).unwrap_or(lower)
-    };
-    strip(got) == strip(want)
+    // Without allocating: this runs on every request when a `typ` is configured.
+    fn strip(s: &str) -> &str {
+        match s.get(..12) {
+            Some(p) if p.eq_ignore_ascii_case("application/") => &s[12..],
+            _ => s,
+        }
+    }
+    strip(got).eq_ignore_ascii_case(strip(want))
 }
 
 /// Decodes base64url without padding into the stack buffer when it fits, else onto the heap.

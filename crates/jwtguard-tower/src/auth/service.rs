@@ -136,13 +136,12 @@ impl<S, T, R> JwtAuth<S, T, R> {
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
         ResponseFuture::refreshing(Box::pin(async move {
-            let head = Head { headers: req.headers(), uri: req.uri() };
-            let token = match layer.guard.token_sources().extract(&head) {
-                Ok(token) => token.to_owned(),
-                Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
+            let authenticated = {
+                let head = Head { headers: req.headers(), uri: req.uri() };
+                layer.guard.authenticate_async::<T, _>(&head).await
             };
-            match layer.guard.validator().verify_async::<T>(&token).await {
-                Ok(verified) => prepare(&mut req, &layer, Some(verified)),
+            match authenticated {
+                Ok(verified) => prepare(&mut req, &layer, verified),
                 Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
             }
             inner.call(req).await
