@@ -195,30 +195,36 @@ impl Auth {
     }
 }
 
-/// Prints where the server listens and ready-to-paste `curl` lines.
-pub(crate) fn print(framework: &str, addr: SocketAddr, auth: &Auth) -> Result<(), Error> {
+/// Prints where the server listens and ready-to-paste `curl` lines, in one write so a reader of
+/// the output never sees the first line without the tokens.
+pub(crate) fn print(framework: &str, addr: SocketAddr, auth: &Auth) -> Result<(), Box<dyn std::error::Error>> {
+    use std::io::Write as _;
+
     let reader = auth.demo_token("orders:read")?;
     let writer = auth.demo_token("orders:read orders:write")?;
-    println!("jwtguard {framework} quickstart listening on http://{addr}\n");
-    println!("# public:");
-    println!("curl -i http://{addr}/");
-    println!("# protected, echoes the verified claims:");
-    println!("curl -i -H 'Authorization: Bearer {reader}' http://{addr}/me");
-    println!("# needs scope orders:write (this token has only orders:read: 403):");
-    println!("curl -i -X POST -H 'Authorization: Bearer {reader}' http://{addr}/orders");
-    println!("# the same with a token that has orders:write:");
-    println!("curl -i -X POST -H 'Authorization: Bearer {writer}' http://{addr}/orders");
-    println!("# no token: 401 with WWW-Authenticate:");
-    println!("curl -i http://{addr}/me");
-    println!("# log in, refresh, log out (RFC 6749 shapes):");
-    println!(
-        "curl -s -X POST -H 'content-type: application/json' -d '{{\"username\":\"demo\",\"password\":\"demo\"}}' http://{addr}/login"
+    let json = "-H 'content-type: application/json'";
+    let text = format!(
+        "jwtguard {framework} quickstart listening on http://{addr}
+
+# public:
+curl -i http://{addr}/
+# protected, echoes the verified claims:
+curl -i -H 'Authorization: Bearer {reader}' http://{addr}/me
+# needs scope orders:write (this token has only orders:read: 403):
+curl -i -X POST -H 'Authorization: Bearer {reader}' http://{addr}/orders
+# the same with a token that has orders:write:
+curl -i -X POST -H 'Authorization: Bearer {writer}' http://{addr}/orders
+# no token: 401 with WWW-Authenticate:
+curl -i http://{addr}/me
+# log in, refresh, log out (RFC 6749 shapes):
+curl -s -X POST {json} -d '{{\"username\":\"demo\",\"password\":\"demo\"}}' http://{addr}/login
+curl -s -X POST {json} -d '{{\"refresh_token\":\"...\"}}' http://{addr}/token/refresh
+curl -i -X POST -H 'Authorization: Bearer ...' {json} -d '{{\"refresh_token\":\"...\"}}' http://{addr}/logout
+
+"
     );
-    println!(
-        "curl -s -X POST -H 'content-type: application/json' -d '{{\"refresh_token\":\"...\"}}' http://{addr}/token/refresh"
-    );
-    println!(
-        "curl -i -X POST -H 'Authorization: Bearer ...' -H 'content-type: application/json' -d '{{\"refresh_token\":\"...\"}}' http://{addr}/logout\n"
-    );
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
     Ok(())
 }
