@@ -21,7 +21,9 @@
 //! it subscribes to a channel, loads every revocation, then applies the ones other instances
 //! publish. A check reads the replica. When the connection drops, the replica keeps answering
 //! for a bounded staleness (1 s by default); after that checks fail closed (`503`) until it is
-//! back and reloaded. Revocation entries expire in Redis with the tokens they cover.
+//! back and reloaded. Revocation entries expire in Redis with the tokens they cover. Writing one
+//! is a single script that merges it with what Redis holds (the later cut-off, the later end), so
+//! two revocations of one subject or `jti` never undo each other, whatever their order.
 //!
 //! **Refresh-token rotation is atomic** (one Lua script): of concurrent uses of one token exactly
 //! one rotates; the others see it used and revoke the family.

@@ -1,4 +1,4 @@
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -52,9 +52,50 @@ impl RedisRevocations {
         self.shared.out_of_sync_since.lock().map(|s| s.is_none()).unwrap_or(false)
     }
 
-    fn channel(&self) -> String {
-        channel(&self.shared.stores.prefix)
+    /// Stores `{prefix}:{kind}:{id}` merged with what is there (each number the larger, so a
+    /// narrower revocation never narrows a wider one, as in memory) until its last number, and
+    /// publishes the merged event, in one script.
+    async fn publish(&self, kind: &str, id: &str, numbers: &[i64]) -> Result<(), Error> {
+        let stores = &self.shared.stores;
+        let mut conn = stores.conn.clone();
+        REVOKE
+            .key(format!("{}:{kind}:{id}", stores.prefix))
+            .arg(channel(&stores.prefix))
+            .arg(kind)
+            .arg(id)
+            .arg(numbers)
+            .invoke_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
     }
+}
+
+/// KEYS[1]: the entry. ARGV: channel, kind, id, then the numbers (the last is the entry's end).
+static REVOKE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local old = {}
+local cur = redis.call('GET', KEYS[1])
+if cur then for n in string.gmatch(cur, '%-?%d+') do old[#old + 1] = tonumber(n) end end
+local merged = {}
+for i = 4, #ARGV do
+  local v = tonumber(ARGV[i])
+  local o = old[i - 3]
+  if o and o > v then v = o end
+  merged[#merged + 1] = string.format('%d', v)
+end
+local value = table.concat(merged, ' ')
+local ends = math.max(tonumber(merged[#merged]), 1)
+redis.call('SET', KEYS[1], value, 'EXAT', string.format('%d', ends))
+redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. value .. ' ' .. ARGV[3])
+"#,
+    )
+});
+
+/// Times are kept within what Lua's numbers and Redis' `EXAT` hold exactly: up to the end of year
+/// 9999, as NumericDates in tokens are.
+fn clamp_time(t: i64) -> i64 {
+    t.clamp(-253_402_300_799, 253_402_300_799)
 }
 
 fn channel(prefix: &str) -> String {
@@ -199,44 +240,16 @@ impl RevocationStore for RedisRevocations {
 
     fn revoke_jti<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut conn = self.shared.stores.conn.clone();
-            let key = format!("{}:jti:{jti}", self.shared.stores.prefix);
-            redis::pipe()
-                .cmd("SET")
-                .arg(&key)
-                .arg(until)
-                .arg("EXAT")
-                .arg(until.max(1))
-                .ignore()
-                .cmd("PUBLISH")
-                .arg(self.channel())
-                .arg(format!("jti {until} {jti}"))
-                .ignore()
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(unavailable)?;
+            let until = clamp_time(until);
+            self.publish("jti", jti, &[until]).await?;
             self.shared.replica.record_jti(jti, until)
         })
     }
 
     fn revoke_subject<'a>(&'a self, sub: &'a str, issued_before: i64, until: i64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut conn = self.shared.stores.conn.clone();
-            let key = format!("{}:sub:{sub}", self.shared.stores.prefix);
-            redis::pipe()
-                .cmd("SET")
-                .arg(&key)
-                .arg(format!("{issued_before} {until}"))
-                .arg("EXAT")
-                .arg(until.max(1))
-                .ignore()
-                .cmd("PUBLISH")
-                .arg(self.channel())
-                .arg(format!("sub {issued_before} {until} {sub}"))
-                .ignore()
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(unavailable)?;
+            let (issued_before, until) = (clamp_time(issued_before), clamp_time(until));
+            self.publish("sub", sub, &[issued_before, until]).await?;
             self.shared.replica.record_subject(sub, issued_before, until)
         })
     }

@@ -28,6 +28,17 @@ async fn redis_stores_pass_the_suite() {
     // Two instances: one revokes, the other's replica learns it through pub/sub.
     let other = RedisStores::connect(&redis.url()).await.unwrap();
     revocation_suite(Arc::new(stores.revocations()), Arc::new(other.revocations())).await;
+
+    // What Redis holds is the merge too: a replica started now loads the wider revocations.
+    let late = RedisStores::connect(&redis.url()).await.unwrap().revocations();
+    wait_until("late replica in sync", 5, || late.in_sync()).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let bob = |iat: i64| -> RegisteredClaims {
+        serde_json::from_value(serde_json::json!({"jti": "t-6", "sub": "bob", "iat": iat, "exp": iat + 600})).unwrap()
+    };
+    assert!(late.is_revoked(&bob(now - 70), now).unwrap(), "the cut-off Redis holds is the later one");
+    assert!(late.is_revoked(&bob(now - 70), now + 300).unwrap(), "and the end is the later one");
+    assert!(late.is_revoked(&claims("t-7"), now + 300).unwrap());
 }
 
 fn claims(jti: &str) -> RegisteredClaims {

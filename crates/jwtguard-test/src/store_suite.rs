@@ -120,4 +120,20 @@ pub async fn revocation_suite(writer: Arc<dyn RevocationStore>, reader: Arc<dyn 
     writer.revoke_subject("bob", now - 50, now + 600).await.unwrap();
     eventually("the reader sees the subject revocation", || reader.is_revoked(&old, now).unwrap_or(false)).await;
     assert!(!reader.is_revoked(&new, now).unwrap());
+
+    // A narrower revocation after a wider one never narrows it: the larger cut-off and end win.
+    writer.revoke_subject("bob", now - 200, now + 100).await.unwrap();
+    let t7 = claims("t-7", "dave", now);
+    writer.revoke_jti("t-7", now + 600).await.unwrap();
+    writer.revoke_jti("t-7", now + 10).await.unwrap();
+    let marker = claims("marker", "carol", now);
+    writer.revoke_jti("marker", now + 600).await.unwrap();
+    // Events arrive in order: once the reader has the marker it has the two before it.
+    eventually("the reader sees the marker", || reader.is_revoked(&marker, now).unwrap_or(false)).await;
+    let between = claims("t-5", "bob", now - 60);
+    for store in [&writer, &reader] {
+        assert!(store.is_revoked(&between, now).unwrap(), "the cut-off stays at now - 50");
+        assert!(store.is_revoked(&old, now + 300).unwrap(), "the subject revocation still ends at now + 600");
+        assert!(store.is_revoked(&t7, now + 300).unwrap(), "the jti revocation still ends at now + 600");
+    }
 }
