@@ -134,6 +134,12 @@ impl SigningKey {
 
     /// A fresh Ed25519 key: the embedded default when no key is configured.
     ///
+    /// ```
+    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k1")?;
+    /// assert_eq!(key.kid(), "k1");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
     /// # Errors
     /// Only if the system's random source fails.
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ConfigError> {
@@ -262,15 +268,27 @@ pub struct Issue {
 
 impl Issue {
     /// A token for this subject.
+    ///
+    /// ```
+    /// let what = jwtguard_core::issuer::Issue::subject("alice");
+    /// ```
     pub fn subject(sub: impl Into<String>) -> Self {
         Issue { sub: sub.into(), ..Issue::default() }
     }
     /// The `scope` claim (space-separated).
+    ///
+    /// ```
+    /// let what = jwtguard_core::issuer::Issue::subject("alice").scope("orders:read orders:write");
+    /// ```
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.scope = Some(scope.into());
         self
     }
     /// A custom claim. Registered names (`iss`, `exp`, ...) set by the issuer are not overridden.
+    ///
+    /// ```
+    /// let what = jwtguard_core::issuer::Issue::subject("alice").claim("tenant", "acme").claim("level", 3);
+    /// ```
     pub fn claim(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         self.extra.insert(name.into(), value.into());
         self
@@ -278,6 +296,15 @@ impl Issue {
 }
 
 /// A token just issued.
+///
+/// ```
+/// # use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+/// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+/// let issued = issuer.issue(&Issue::subject("alice"))?;
+/// assert_eq!(issued.expires_in, 900);
+/// assert_eq!(issued.token.split('.').count(), 3);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct IssuedToken {
     /// The compact JWS.
@@ -360,6 +387,13 @@ impl fmt::Debug for TokenIssuer {
 }
 
 /// Configures a [`TokenIssuer`]. Made by [`TokenIssuer::builder`].
+///
+/// ```
+/// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+/// let builder = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example");
+/// let issuer = builder.audience("orders-api").build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[must_use]
 pub struct TokenIssuerBuilder {
     key: SigningKey,
@@ -377,26 +411,69 @@ impl fmt::Debug for TokenIssuerBuilder {
 
 impl TokenIssuerBuilder {
     /// The `iss` of every token. Required.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn issuer(mut self, iss: impl Into<String>) -> Self {
         self.iss = Some(iss.into());
         self
     }
     /// An `aud` of every token; call again for several. Defaults to: no `aud`.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?)
+    ///     .issuer("https://auth.example")
+    ///     .audience("orders-api")
+    ///     .audience("billing-api")
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn audience(mut self, aud: impl Into<String>) -> Self {
         self.aud.push(aud.into());
         self
     }
     /// Access-token lifetime. Defaults to 15 minutes.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?)
+    ///     .issuer("https://auth.example")
+    ///     .ttl(std::time::Duration::from_secs(300))
+    ///     .build()?;
+    /// assert_eq!(issuer.issue(&Issue::subject("alice"))?.expires_in, 300);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ttl(mut self, ttl: Duration) -> Self {
         self.ttl = ttl;
         self
     }
     /// The time source. Defaults to the system clock.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?)
+    ///     .issuer("https://auth.example")
+    ///     .clock(jwtguard_core::FixedClock(1_700_000_000))
+    ///     .build()?;
+    /// assert_eq!(issuer.issue(&Issue::subject("alice"))?.exp, 1_700_000_900);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self
     }
     /// Builds the issuer.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let key = SigningKey::generate_ed25519("k1")?;
+    /// assert!(TokenIssuer::builder(key).build().is_err(), "an issuer is required");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ConfigError::InvalidSetting`] without an issuer or with a zero lifetime.
@@ -420,6 +497,12 @@ fn lock_error() -> Error {
 
 impl TokenIssuer {
     /// Starts an issuer that signs with `key`.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn builder(key: SigningKey) -> TokenIssuerBuilder {
         TokenIssuerBuilder {
             key,
@@ -432,6 +515,16 @@ impl TokenIssuer {
 
     /// Signs an access token: `iss`, `aud`, `sub`, `iat`, `nbf`, `exp`, a random `jti`,
     /// `scope`, and the custom claims.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// let issued = issuer.issue(&Issue::subject("alice").scope("orders:read").claim("tenant", "acme"))?;
+    /// let unverified = jwtguard_core::dangerous::decode_unverified(&issued.token)?;
+    /// assert_eq!(unverified.claims["tenant"], "acme");
+    /// assert_eq!(unverified.claims["jti"], issued.jti.as_str());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`ErrorKind::KeysUnavailable`] when signing fails.
@@ -495,6 +588,14 @@ impl TokenIssuer {
 
     /// Publishes `key` as the next signing key. Call [`TokenIssuer::rotate`] once verifiers
     /// had time to fetch it (their JWKS refresh interval).
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// issuer.prepare_next(SigningKey::generate_ed25519("k2")?)?;
+    /// assert!(issuer.prepare_next(SigningKey::generate_ed25519("k1")?).is_err(), "k1 is in use");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ConfigError::InvalidSetting`] when its `kid` is already in use.

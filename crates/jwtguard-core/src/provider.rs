@@ -13,6 +13,16 @@ use std::sync::Arc;
 use crate::{Error, Key, KeySet};
 
 /// A refetch in flight; resolves to the keys after it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::provider::RefreshFuture;
+/// use jwtguard_core::{Key, KeySet};
+///
+/// let keys = Arc::new(KeySet::from(Key::hmac([7u8; 32])?));
+/// let refetch: RefreshFuture<'_> = Box::pin(async move { Ok(keys) });
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 pub type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<KeySet>, Error>> + Send + 'a>>;
 
 /// A source of keys that can change while the service runs, such as a remote JWKS.
@@ -67,11 +77,34 @@ pub enum KeySource {
 
 impl KeySource {
     /// Keys from a provider.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+    /// use jwtguard_core::{Error, Key, KeySet};
+    ///
+    /// #[derive(Debug)]
+    /// struct Fixed(Arc<KeySet>);
+    /// impl KeyProvider for Fixed {
+    ///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
+    ///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+    /// }
+    /// let source = KeySource::provider(Fixed(Arc::new(KeySet::from(Key::hmac([7u8; 32])?))));
+    /// assert!(source.is_dynamic());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn provider(provider: impl KeyProvider) -> Self {
         KeySource::Provider(Arc::new(provider))
     }
 
     /// `true` for a provider.
+    ///
+    /// ```
+    /// use jwtguard_core::provider::KeySource;
+    /// let fixed = KeySource::from(jwtguard_core::Key::hmac([7u8; 32])?);
+    /// assert!(!fixed.is_dynamic());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     pub fn is_dynamic(&self) -> bool {
         matches!(self, KeySource::Provider(_))
     }

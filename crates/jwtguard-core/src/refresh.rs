@@ -21,11 +21,29 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::{Clock, Error, ErrorKind, SystemClock};
 
 /// The SHA-256 of a refresh token: what stores keep instead of the token.
+///
+/// ```
+/// let hash: jwtguard_core::refresh::TokenHash = jwtguard_core::refresh::hash("a refresh token");
+/// assert_eq!(hash.len(), 32);
+/// ```
 pub type TokenHash = [u8; 32];
 
 pub use crate::revocation::StoreFuture;
 
 /// What a live refresh token stands for.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::refresh::{InMemoryRefreshStore, RefreshTokens};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let tokens = RefreshTokens::new(Arc::new(InMemoryRefreshStore::new()));
+/// let first = tokens.issue("alice", Some("orders:read")).await?;
+/// let (_next, record) = tokens.refresh(&first).await?;
+/// assert_eq!((record.sub.as_str(), record.scope.as_deref()), ("alice", Some("orders:read")));
+/// assert!(record.expires > record.family_started);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefreshRecord {
     /// The family: every token rotated from the same login.
@@ -41,6 +59,11 @@ pub struct RefreshRecord {
 }
 
 /// The idle and absolute lifetimes, in seconds, a store applies when rotating.
+///
+/// ```
+/// let lifetimes = jwtguard_core::refresh::Lifetimes { idle: 3600, absolute: 86_400 };
+/// assert_eq!(lifetimes.next_expiry(0, 1000), 4600);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lifetimes {
     /// How long an unused token stays valid.
@@ -63,6 +86,17 @@ impl Lifetimes {
 }
 
 /// The outcome of [`RefreshStore::rotate`].
+///
+/// ```
+/// use jwtguard_core::refresh::{hash, InMemoryRefreshStore, Lifetimes, RefreshStore, Rotation};
+///
+/// # async fn demo() -> Result<(), jwtguard_core::Error> {
+/// let store = InMemoryRefreshStore::new();
+/// let lifetimes = Lifetimes { idle: 3600, absolute: 86_400 };
+/// let rotation = store.rotate(hash("never issued"), hash("next"), 1_700_000_000, lifetimes).await?;
+/// assert_eq!(rotation, Rotation::Unknown);
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rotation {
@@ -76,6 +110,15 @@ pub enum Rotation {
 
 /// Where refresh tokens live. `rotate` must be atomic: of two concurrent rotations of one token,
 /// exactly one sees it live.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::refresh::{InMemoryRefreshStore, RefreshStore, RefreshTokens};
+///
+/// // Any store, in memory or shared (jwtguard-redis), plugs in the same way.
+/// let store: Arc<dyn RefreshStore> = Arc::new(InMemoryRefreshStore::new());
+/// let tokens = RefreshTokens::new(store);
+/// ```
 pub trait RefreshStore: Send + Sync + fmt::Debug + 'static {
     /// Stores a new token.
     fn insert(&self, hash: TokenHash, record: RefreshRecord) -> StoreFuture<'_, ()>;
@@ -130,6 +173,13 @@ impl Tables {
 
 /// The embedded default: refresh tokens in this process's memory. Expired entries are swept as
 /// new ones arrive, so nothing grows without bound.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::refresh::{InMemoryRefreshStore, RefreshTokens};
+///
+/// let tokens = RefreshTokens::new(Arc::new(InMemoryRefreshStore::new()));
+/// ```
 #[derive(Default)]
 pub struct InMemoryRefreshStore {
     tables: Mutex<Tables>,
@@ -218,6 +268,20 @@ impl RefreshStore for InMemoryRefreshStore {
 
 /// Why a refresh failed. [`RefreshError::InvalidGrant`] is the OAuth 2.0 `invalid_grant`
 /// (RFC 6749 §5.2): a dead, unknown or reused token.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::refresh::{InMemoryRefreshStore, RefreshError, RefreshTokens};
+///
+/// # async fn demo() {
+/// let tokens = RefreshTokens::new(Arc::new(InMemoryRefreshStore::new()));
+/// match tokens.refresh("not a token we issued").await {
+///     Err(RefreshError::InvalidGrant) => { /* 400 {"error":"invalid_grant"} */ }
+///     Err(_) => { /* 503: the store is down */ }
+///     Ok(_) => unreachable!(),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshError {
@@ -285,6 +349,13 @@ pub fn hash(token: &str) -> TokenHash {
 impl RefreshTokens {
     /// Refresh tokens over `store`, with an absolute lifetime of 30 days and an idle lifetime
     /// of 7 days.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwtguard_core::refresh::{InMemoryRefreshStore, RefreshTokens};
+    ///
+    /// let tokens = RefreshTokens::new(Arc::new(InMemoryRefreshStore::new()));
+    /// ```
     pub fn new(store: Arc<dyn RefreshStore>) -> Self {
         RefreshTokens { store, absolute: 30 * 24 * 3600, idle: 7 * 24 * 3600, clock: Arc::new(SystemClock) }
     }

@@ -18,6 +18,14 @@ use std::sync::RwLock;
 use crate::{Error, ErrorKind, RegisteredClaims};
 
 /// A store call in flight.
+///
+/// ```
+/// use jwtguard_core::revocation::StoreFuture;
+///
+/// fn nothing_to_do() -> StoreFuture<'static, ()> {
+///     Box::pin(std::future::ready(Ok(())))
+/// }
+/// ```
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'a>>;
 
 /// Where revocations live. Checks answer from memory; revocations may go over the network.
@@ -62,6 +70,19 @@ struct Entries {
 
 /// The embedded default: revocations in this process's memory. Entries expire with the tokens
 /// they cover, so nothing grows without bound.
+///
+/// ```
+/// use std::sync::Arc;
+/// use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
+/// use jwtguard_core::{Algorithm, Key, Validator};
+///
+/// let revocations = Arc::new(InMemoryRevocations::new());
+/// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256])
+///     .revocation(revocations.clone())
+///     .build()?;
+/// // On logout: revocations.revoke_jti(jti, exp).await?
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
 #[derive(Default)]
 pub struct InMemoryRevocations {
     entries: RwLock<Entries>,

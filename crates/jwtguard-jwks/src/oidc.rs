@@ -9,6 +9,17 @@ use crate::http::{self, FetchError};
 use crate::{RemoteJwks, RemoteJwksBuilder};
 
 /// Why discovery failed. Discovery runs at start-up: a service should not start without keys.
+///
+/// ```
+/// use jwtguard_jwks::{DiscoveryError, Oidc};
+///
+/// # async fn demo() {
+/// match Oidc::discover("http://login.example.com").await {
+///     Err(DiscoveryError::Config(e)) => println!("plain http on a public host is refused: {e}"),
+///     other => println!("{other:?}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoveryError {
@@ -62,6 +73,18 @@ impl fmt::Debug for Oidc {
 }
 
 /// Configures discovery. Made by [`Oidc::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use jwtguard_jwks::Oidc;
+///
+/// # async fn demo() -> Result<(), jwtguard_jwks::DiscoveryError> {
+/// let idp = Oidc::builder("https://login.example.com")
+///     .jwks(|jwks| jwks.cooldown(Duration::from_secs(60)))
+///     .discover()
+///     .await?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct OidcBuilder {
     issuer: String,
@@ -161,18 +184,40 @@ impl Oidc {
 impl OidcBuilder {
     /// Allows plain `http` on a non-loopback host, for discovery and keys. Defaults to: `https`
     /// required except for `localhost` and loopback addresses.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_jwks::DiscoveryError> {
+    /// let idp = jwtguard_jwks::Oidc::builder("http://keycloak.internal:8080/realms/main").allow_http().discover().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn allow_http(mut self) -> Self {
         self.allow_http = true;
         self
     }
 
     /// Uses your own HTTP client (custom CA, proxy) for discovery and keys.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(3)).build()?;
+    /// let idp = jwtguard_jwks::Oidc::builder("https://login.example.com").client(client).discover().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
     }
 
     /// Configures the [`RemoteJwks`] made from `jwks_uri` (cooldown, refresh, bounds).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_jwks::DiscoveryError> {
+    /// let idp = jwtguard_jwks::Oidc::builder("https://login.example.com")
+    ///     .jwks(|jwks| jwks.refresh_interval(std::time::Duration::from_secs(300)))
+    ///     .discover()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn jwks(mut self, configure: impl FnOnce(RemoteJwksBuilder) -> RemoteJwksBuilder + Send + 'static) -> Self {
         self.jwks = Box::new(configure);
         self

@@ -11,6 +11,16 @@ use crate::http;
 
 /// Keys from a JWKS URL, kept current in the background. Cheap to clone; see the
 /// [crate docs](crate) for what it guarantees.
+///
+/// ```no_run
+/// use jwtguard_core::{Algorithm, Validator};
+/// use jwtguard_jwks::RemoteJwks;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let jwks = RemoteJwks::builder("https://login.example.com/.well-known/jwks.json")?.build()?;
+/// let validator = Validator::builder(jwks, [Algorithm::RS256]).audience("orders-api").build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RemoteJwks {
     shared: Arc<Shared>,
@@ -26,6 +36,13 @@ impl fmt::Debug for RemoteJwks {
 }
 
 /// Configures a [`RemoteJwks`]. Made by [`RemoteJwks::builder`].
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+/// let builder = jwtguard_jwks::RemoteJwks::builder("https://login.example.com/jwks")?;
+/// let jwks = builder.cooldown(std::time::Duration::from_secs(60)).build()?;
+/// # Ok(()) }
+/// ```
 #[must_use]
 #[derive(Debug)]
 pub struct RemoteJwksBuilder {
@@ -301,6 +318,13 @@ async fn run(shared: Weak<Shared>) {
 impl RemoteJwksBuilder {
     /// Uses your own HTTP client (custom CA, proxy). Its timeouts and redirect policy then
     /// apply instead of this builder's. Defaults to a client with the bounds below.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.client(reqwest::Client::new()).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -308,6 +332,13 @@ impl RemoteJwksBuilder {
 
     /// Allows a plain `http` URL on a non-loopback host. Defaults to: `https` required except
     /// for `localhost` and loopback addresses.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.allow_http().build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn allow_http(mut self) -> Self {
         self.allow_http = true;
         self
@@ -315,12 +346,26 @@ impl RemoteJwksBuilder {
 
     /// How often the keys are refreshed when the response has no `Cache-Control: max-age`.
     /// Defaults to 10 minutes.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refresh_interval(Duration::from_secs(300)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_interval(mut self, every: Duration) -> Self {
         self.refresh = every;
         self
     }
 
     /// The bounds a `max-age` is clamped to. Defaults to 1 minute and 24 hours.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refresh_bounds(Duration::from_secs(30), Duration::from_secs(3600)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_bounds(mut self, min: Duration, max: Duration) -> Self {
         self.min_refresh = min;
         self.max_refresh = max;
@@ -329,18 +374,39 @@ impl RemoteJwksBuilder {
 
     /// After a refetch for an unknown `kid`, how long further unknown `kid`s fail fast.
     /// Defaults to 30 seconds.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.cooldown(Duration::from_secs(60)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn cooldown(mut self, cooldown: Duration) -> Self {
         self.cooldown = cooldown;
         self
     }
 
     /// How long the last good keys keep serving while refreshes fail. Defaults to 24 hours.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.max_stale(Duration::from_secs(3600)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn max_stale(mut self, max_stale: Duration) -> Self {
         self.max_stale = max_stale;
         self
     }
 
     /// Connect and total timeouts of one fetch. Defaults to 5 and 10 seconds.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.timeouts(Duration::from_secs(2), Duration::from_secs(5)).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn timeouts(mut self, connect: Duration, total: Duration) -> Self {
         self.connect_timeout = connect;
         self.timeout = total;
@@ -348,12 +414,26 @@ impl RemoteJwksBuilder {
     }
 
     /// The largest JWKS body accepted. Defaults to 1 MiB.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.max_body(256 * 1024).build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn max_body(mut self, bytes: usize) -> Self {
         self.max_body = bytes;
         self
     }
 
     /// Builds the key source and starts its background refresh on the current tokio runtime.
+    ///
+    /// ```
+    /// // Outside a tokio runtime there is nothing to refresh on: a configuration error, not a panic.
+    /// let builder = jwtguard_jwks::RemoteJwks::builder("https://login.example.com/jwks")?;
+    /// assert!(builder.build().is_err());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     /// [`ConfigError::InvalidSetting`] for a plain-http non-loopback URL without

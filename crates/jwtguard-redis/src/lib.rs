@@ -40,6 +40,13 @@ pub use refresh::RedisRefreshStore;
 pub use revocations::RedisRevocations;
 
 /// A Redis connection for the stores. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), jwtguard_core::Error> {
+/// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+/// let (revocations, refresh) = (stores.revocations(), stores.refresh_store());
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisStores {
     client: redis::Client,
@@ -88,16 +95,42 @@ impl RedisStores {
 
     /// The revocation store, with its local replica (kept in sync by a task on the runtime
     /// `connect` ran on).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::sync::Arc;
+    /// use jwtguard_core::{Algorithm, Key, Validator};
+    /// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+    /// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256])
+    ///     .revocation(Arc::new(stores.revocations()))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
     pub fn revocations(&self) -> RedisRevocations {
         RedisRevocations::start(self.clone(), Duration::from_secs(1))
     }
 
     /// The revocation store, tolerating `max_stale` of lost connection before failing closed.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+    /// let revocations = stores.revocations_with_max_stale(std::time::Duration::from_secs(5));
+    /// # Ok(()) }
+    /// ```
     pub fn revocations_with_max_stale(&self, max_stale: Duration) -> RedisRevocations {
         RedisRevocations::start(self.clone(), max_stale)
     }
 
     /// The refresh-token store.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// use std::sync::Arc;
+    /// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+    /// let tokens = jwtguard_core::refresh::RefreshTokens::new(Arc::new(stores.refresh_store()));
+    /// # Ok(()) }
+    /// ```
     pub fn refresh_store(&self) -> RedisRefreshStore {
         RedisRefreshStore::new(self.clone())
     }

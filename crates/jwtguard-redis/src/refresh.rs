@@ -3,6 +3,17 @@ use jwtguard_core::refresh::{Lifetimes, RefreshRecord, RefreshStore, Rotation, S
 use crate::{RedisStores, unavailable};
 
 /// Refresh tokens in Redis: one hash per token (by its SHA-256), one set per family.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::sync::Arc;
+/// use jwtguard_core::refresh::RefreshTokens;
+/// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+/// let tokens = RefreshTokens::new(Arc::new(stores.refresh_store()));
+/// let token = tokens.issue("alice", None).await?;
+/// let (next, record) = tokens.refresh(&token).await?; // atomic, on any instance
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct RedisRefreshStore {
     stores: RedisStores,

@@ -9,6 +9,16 @@ use crate::{RedisStores, unavailable};
 
 /// Revocations in Redis, read from a local replica kept current through pub/sub. Cheap to
 /// clone; see the [crate docs](crate).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), jwtguard_core::Error> {
+/// use jwtguard_core::revocation::RevocationStore;
+/// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+/// let revocations = stores.revocations();
+/// // Every instance's replica learns this through pub/sub.
+/// revocations.revoke_subject("alice", 1_700_000_000, 1_700_003_600).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct RedisRevocations {
     shared: Arc<Shared>,

@@ -30,6 +30,17 @@ pub struct JwksService {
 
 impl JwksService {
     /// Serves `issuer`'s keys.
+    ///
+    /// ```
+    /// use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// use tower::ServiceExt;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// let res = jwtguard_tower::JwksService::new(issuer).oneshot(http::Request::new(())).await?;
+    /// assert_eq!(res.headers()["content-type"], "application/jwk-set+json");
+    /// # Ok(()) }
+    /// ```
     pub fn new(issuer: TokenIssuer) -> Self {
         JwksService { issuer }
     }
