@@ -2,8 +2,10 @@
 //!
 //! The backend is chosen at compile time, never at run time: `aws-lc-rs` (the default) when that
 //! feature is on, whatever else is on; otherwise `rust-crypto`; with neither, the crate does not
-//! compile. jsonwebtoken's process-wide provider is never consulted, so enabling both features
-//! (as `--all-features` does) cannot panic.
+//! compile. Both build each verifier once, when the key is loaded, from the same primitives
+//! jsonwebtoken 12 uses (aws-lc-rs; RustCrypto's rsa, p256, p384, ed25519-dalek, hmac), without
+//! its `Box<dyn JwtVerifier>` (not `Send`, rebuilt from the key on every call) or its
+//! process-wide provider, so enabling both features (as `--all-features` does) cannot panic.
 
 use std::fmt;
 
@@ -178,66 +180,95 @@ mod aws {
 
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
 mod rc {
-    use jsonwebtoken::DecodingKey;
-    use jsonwebtoken::crypto::rust_crypto::DEFAULT_PROVIDER;
-    use p521::ecdsa::signature::Verifier as _;
+    use hmac::{KeyInit, Mac};
+    use rsa::{BoxedUint, Pkcs1v15Sign, Pss};
+    use sha2::{Digest, Sha256, Sha384, Sha512};
 
     use super::Material;
     use crate::{Algorithm, ConfigError};
 
+    /// The RustCrypto verifiers, each built once from the key: the HMAC state after the key
+    /// block, the RSA public key with its precomputed modulus parameters, the decoded curve
+    /// point. A call clones (HMAC) or borrows them and does only the signature's work.
     pub(super) enum Inner {
-        /// jsonwebtoken's RustCrypto verifiers are `!Send` trait objects, so the key is kept and
-        /// the verifier made per call; see BENCHMARKS.md for what that costs.
-        Jwt(DecodingKey, jsonwebtoken::Algorithm),
-        /// jsonwebtoken has no ES512; p521 does it.
+        Hs256(hmac::Hmac<Sha256>),
+        Hs384(hmac::Hmac<Sha384>),
+        Hs512(hmac::Hmac<Sha512>),
+        Rsa(Box<rsa::PublicKey>),
+        P256(p256::ecdsa::VerifyingKey),
+        P384(p384::ecdsa::VerifyingKey),
         P521(p521::ecdsa::VerifyingKey),
+        Ed25519(ed25519_dalek::VerifyingKey),
+    }
+
+    fn rejected<E>(_: E) -> ConfigError {
+        ConfigError::InvalidKey("rejected by the crypto backend")
     }
 
     impl Inner {
         pub(super) fn new(alg: Algorithm, material: &Material) -> Result<Self, ConfigError> {
-            use jsonwebtoken::Algorithm as J;
-            let key = match material {
-                Material::Hmac(secret) => DecodingKey::from_secret(secret)
-                    .map_err(|_| ConfigError::InvalidKey("rejected by the crypto backend"))?,
-                Material::Rsa { n, e } => DecodingKey::from_rsa_raw_components(n, e),
-                Material::Ec { point, .. } if alg == Algorithm::ES512 => {
-                    return p521::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                        .map(Inner::P521)
-                        .map_err(|_| ConfigError::InvalidKey("rejected by the crypto backend"));
+            Ok(match (alg, material) {
+                (Algorithm::HS256, Material::Hmac(k)) => Inner::Hs256(KeyInit::new_from_slice(k).map_err(rejected)?),
+                (Algorithm::HS384, Material::Hmac(k)) => Inner::Hs384(KeyInit::new_from_slice(k).map_err(rejected)?),
+                (_, Material::Hmac(k)) => Inner::Hs512(KeyInit::new_from_slice(k).map_err(rejected)?),
+                (_, Material::Rsa { n, e }) => Inner::Rsa(Box::new(
+                    rsa::PublicKey::new(BoxedUint::from_be_slice_vartime(n), BoxedUint::from_be_slice_vartime(e))
+                        .map_err(rejected)?,
+                )),
+                (Algorithm::ES256, Material::Ec { point, .. }) => {
+                    Inner::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(rejected)?)
                 }
-                Material::Ec { point, .. } => DecodingKey::from_ec_der(point),
-                Material::Ed25519(x) => DecodingKey::from_ed_der(x),
-            };
-            let j = match alg {
-                Algorithm::HS256 => J::HS256,
-                Algorithm::HS384 => J::HS384,
-                Algorithm::HS512 => J::HS512,
-                Algorithm::RS256 => J::RS256,
-                Algorithm::RS384 => J::RS384,
-                Algorithm::RS512 => J::RS512,
-                Algorithm::PS256 => J::PS256,
-                Algorithm::PS384 => J::PS384,
-                Algorithm::PS512 => J::PS512,
-                Algorithm::ES256 => J::ES256,
-                Algorithm::ES384 => J::ES384,
-                Algorithm::ES512 | Algorithm::EdDSA => J::EdDSA,
-            };
-            // Build once now so a key the backend rejects fails at start-up, not per request.
-            (DEFAULT_PROVIDER.verifier_factory)(&j, &key)
-                .map_err(|_| ConfigError::InvalidKey("rejected by the crypto backend"))?;
-            Ok(Inner::Jwt(key, j))
+                (Algorithm::ES384, Material::Ec { point, .. }) => {
+                    Inner::P384(p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(rejected)?)
+                }
+                (Algorithm::ES512, Material::Ec { point, .. }) => {
+                    Inner::P521(p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(rejected)?)
+                }
+                (_, Material::Ec { kind, .. }) => return Err(ConfigError::KeyAlgorithmMismatch { kind: *kind, alg }),
+                (_, Material::Ed25519(x)) => {
+                    let x: &[u8; 32] = x.as_slice().try_into().map_err(rejected)?;
+                    Inner::Ed25519(ed25519_dalek::VerifyingKey::from_bytes(x).map_err(rejected)?)
+                }
+            })
         }
 
-        pub(super) fn verify(&self, _alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+        pub(super) fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
+            fn hmac_ok<M: Mac + Clone>(key: &M, message: &[u8], signature: &[u8]) -> bool {
+                let mut mac = key.clone();
+                mac.update(message);
+                // Constant-time comparison, and a wrong length is a mismatch.
+                mac.verify_slice(signature).is_ok()
+            }
             match self {
-                Inner::Jwt(key, alg) => match (DEFAULT_PROVIDER.verifier_factory)(alg, key) {
-                    Ok(v) => v.verify(message, &signature.to_vec()).is_ok(),
-                    Err(_) => false,
-                },
-                Inner::P521(key) => match p521::ecdsa::Signature::from_slice(signature) {
-                    Ok(sig) => key.verify(message, &sig).is_ok(),
-                    Err(_) => false,
-                },
+                Inner::Hs256(k) => hmac_ok(k, message, signature),
+                Inner::Hs384(k) => hmac_ok(k, message, signature),
+                Inner::Hs512(k) => hmac_ok(k, message, signature),
+                Inner::Rsa(key) => {
+                    let ok = match alg {
+                        Algorithm::RS256 => {
+                            key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(message), signature)
+                        }
+                        Algorithm::RS384 => {
+                            key.verify(Pkcs1v15Sign::new::<Sha384>(), &Sha384::digest(message), signature)
+                        }
+                        Algorithm::RS512 => {
+                            key.verify(Pkcs1v15Sign::new::<Sha512>(), &Sha512::digest(message), signature)
+                        }
+                        Algorithm::PS256 => key.verify(Pss::<Sha256>::new(), &Sha256::digest(message), signature),
+                        Algorithm::PS384 => key.verify(Pss::<Sha384>::new(), &Sha384::digest(message), signature),
+                        _ => key.verify(Pss::<Sha512>::new(), &Sha512::digest(message), signature),
+                    };
+                    ok.is_ok()
+                }
+                Inner::P256(key) => p256::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| p256::ecdsa::signature::Verifier::verify(key, message, &sig).is_ok()),
+                Inner::P384(key) => p384::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| p384::ecdsa::signature::Verifier::verify(key, message, &sig).is_ok()),
+                Inner::P521(key) => p521::ecdsa::Signature::from_slice(signature)
+                    .is_ok_and(|sig| p521::ecdsa::signature::Verifier::verify(key, message, &sig).is_ok()),
+                // Strict: non-canonical and small-order points are rejected too (RFC 8032 §5.1.7).
+                Inner::Ed25519(key) => ed25519_dalek::Signature::from_slice(signature)
+                    .is_ok_and(|sig| key.verify_strict(message, &sig).is_ok()),
             }
         }
     }
