@@ -128,3 +128,28 @@ pub(crate) fn cases() -> Vec<Case> {
         })
         .collect()
 }
+
+/// A token of 8,000 characters whose header holds as many distinct short member names as fit,
+/// with a signature that does not verify.
+pub(crate) fn wide_header_token() -> String {
+    let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+    let name = |mut i: u32| {
+        let mut s = String::new();
+        loop {
+            s.push(char::from_digit(i % 36, 36).unwrap());
+            i /= 36;
+            if i == 0 {
+                break s;
+            }
+        }
+    };
+    let mut members = vec!["\"alg\":\"HS256\"".to_owned()];
+    for i in 0.. {
+        members.push(format!("\"{}\":0", name(i)));
+        if b64(&format!("{{{}}}", members.join(","))).len() > 7_900 {
+            members.pop();
+            break;
+        }
+    }
+    format!("{}.{}.AAAA", b64(&format!("{{{}}}", members.join(","))), b64("{}"))
+}

@@ -240,3 +240,28 @@ fn garbage_keys_are_errors() {
         format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", b64(&[0x30, 0x82, 0xff, 0xff, 1, 2, 3]));
     assert!(Key::from_pem(der_garbage).is_err());
 }
+
+#[test]
+fn duplicates_past_the_inline_names_are_still_found() {
+    let v = validator(Algorithm::HS256);
+    let minter = Minter::new(Algorithm::HS256);
+    let many = |extra: &str| {
+        let names: Vec<String> = (0..40).map(|i| format!("\"m{i}\":0")).collect();
+        format!("{},{extra}", names.join(","))
+    };
+    let exp = format!("\"exp\":{}", NOW + 600);
+    let header = minter.header().to_string();
+    let cases = [
+        // In the payload (the 30th name again), in a nested object, and in the header.
+        (header.clone(), format!("{{{exp},{}}}", many("\"m29\":1"))),
+        (header.clone(), format!("{{{exp},\"x\":{{{}}}}}", many("\"m3\":1"))),
+        (format!("{{\"alg\":\"HS256\",{}}}", many("\"m39\":1")), format!("{{{exp}}}")),
+    ];
+    for (h, p) in cases {
+        let err = v.verify::<Value>(&minter.raw(&h, &p)).unwrap_err();
+        assert_eq!(err.kind(), jwtguard_core::ErrorKind::Malformed, "{h} {p}");
+    }
+    // Without the repeat, the same shapes verify.
+    let ok = format!("{{{exp},\"x\":{{{}}}}}", many("\"last\":1"));
+    assert!(v.verify::<Value>(&minter.raw(&header, &ok)).is_ok());
+}
