@@ -26,6 +26,18 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let token = common::wide_header_token();
     c.bench_function("hostile/header_of_many_names", |b| b.iter(|| v.verify::<serde_json::Value>(black_box(&token))));
+    // A multi-issuer validator reads the claims before the signature, to pick the issuer.
+    let issuer = |name: &str, secret: u8| {
+        jwtguard::Validator::builder(jwtguard::Key::hmac([secret; 32]).unwrap(), [jwtguard::Algorithm::HS256])
+            .issuer(name)
+            .build()
+            .unwrap()
+    };
+    let multi = jwtguard::Validator::multi_issuer([issuer("a", 7), issuer("b", 8)]).unwrap();
+    let token = common::wide_scope_token();
+    c.bench_function("hostile/multi_issuer_scope_of_many_words", |b| {
+        b.iter(|| multi.verify::<serde_json::Value>(black_box(&token)))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -153,3 +153,19 @@ pub(crate) fn wide_header_token() -> String {
     }
     format!("{}.{}.AAAA", b64(&format!("{{{}}}", members.join(","))), b64("{}"))
 }
+
+/// A token of 8,000 characters with `"iss": "a"` and a `scope` of as many distinct words as fit,
+/// with a signature that does not verify.
+pub(crate) fn wide_scope_token() -> String {
+    let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+    let payload = |words: &[String]| format!("{{\"iss\":\"a\",\"scope\":\"{}\"}}", words.join(" "));
+    let mut words = Vec::new();
+    for i in 256u32.. {
+        words.push(format!("{i:x}"));
+        if b64(&payload(&words)).len() > 7_900 {
+            words.pop();
+            break;
+        }
+    }
+    format!("{}.{}.AAAA", b64("{\"alg\":\"HS256\"}"), b64(&payload(&words)))
+}

@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::DeserializeOwned;
 
-use crate::claims::{Claim, Header, RawHeader, RegisteredClaims};
+use crate::claims::{Claim, Header, IssOnly, RawHeader, RegisteredClaims};
 use crate::provider::KeySource;
 use crate::revocation::RevocationStore;
 use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
@@ -578,10 +578,10 @@ impl Validator {
         let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
         let p64 = token.split('.').nth(1).ok_or(malformed("not three dot-separated segments"))?;
         let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| malformed("payload is not base64url"))?;
-        let claims: RegisteredClaims =
+        let IssOnly(iss) =
             serde_json::from_slice(&payload).map_err(|_| malformed("claims set is not a strict JSON object"))?;
-        let iss = claims.iss.ok_or(Error::detailed(ErrorKind::MissingClaim, "iss"))?;
-        routes.get(&iss).ok_or(Error::new(ErrorKind::WrongIssuer))
+        let iss = iss.ok_or(Error::detailed(ErrorKind::MissingClaim, "iss"))?;
+        routes.get(&*iss).ok_or(Error::new(ErrorKind::WrongIssuer))
     }
 
     /// The time of its clock, seconds since the epoch.

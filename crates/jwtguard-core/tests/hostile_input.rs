@@ -265,3 +265,32 @@ fn duplicates_past_the_inline_names_are_still_found() {
     let ok = format!("{{{exp},\"x\":{{{}}}}}", many("\"last\":1"));
     assert!(v.verify::<Value>(&minter.raw(&header, &ok)).is_ok());
 }
+
+#[test]
+fn a_multi_issuer_validator_reads_only_iss_before_the_signature_and_strictly() {
+    let one = |iss: &str, fixture: Fixture| {
+        Validator::builder(fixture.key(), [Algorithm::HS256]).issuer(iss).clock(clock()).build().unwrap()
+    };
+    let v = Validator::multi_issuer([one("https://a", Fixture::Hmac), one("https://b", Fixture::Hmac2)]).unwrap();
+    let minter = Minter::new(Algorithm::HS256);
+    let header = minter.header().to_string();
+    let exp = NOW + 600;
+    let cases = [
+        (format!("{{\"iss\":\"https://a\",\"iss\":\"https://b\",\"exp\":{exp}}}"), jwtguard_core::ErrorKind::Malformed),
+        (format!("{{\"iss\":[\"https://a\"],\"exp\":{exp}}}"), jwtguard_core::ErrorKind::Malformed),
+        (format!("{{\"exp\":{exp}}}"), jwtguard_core::ErrorKind::MissingClaim),
+        (format!("{{\"iss\":\"https://c\",\"exp\":{exp}}}"), jwtguard_core::ErrorKind::WrongIssuer),
+        // Signed for a, routed to b by its iss: b's key does not verify it.
+        (format!("{{\"iss\":\"https://b\",\"exp\":{exp}}}"), jwtguard_core::ErrorKind::BadSignature),
+    ];
+    for (payload, kind) in cases {
+        assert_eq!(v.verify::<Value>(&minter.raw(&header, &payload)).unwrap_err().kind(), kind, "{payload}");
+    }
+    let words: Vec<String> = (0..1000).map(|i| format!("s{i}")).collect();
+    let wide = format!("{{\"iss\":\"https://a\",\"exp\":{exp},\"scope\":\"{}\"}}", words.join(" "));
+    let verified = v.verify::<Value>(&minter.raw(&header, &wide)).unwrap();
+    assert_eq!(verified.registered().scopes().count(), 1000);
+    let repeated = format!("{{\"iss\":\"https://a\",\"exp\":{exp},\"scope\":\"a b a c b\",\"scp\":[\"c\",\"d\"]}}");
+    let verified = v.verify::<Value>(&minter.raw(&header, &repeated)).unwrap();
+    assert_eq!(verified.registered().scopes().collect::<Vec<_>>(), ["a", "b", "c", "d"]);
+}
