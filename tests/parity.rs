@@ -173,3 +173,61 @@ async fn both_frameworks_publish_the_same_issuer_jwks() {
     let keys = jwtguard::KeySet::from_jwks(std::str::from_utf8(&axum_body).unwrap()).unwrap();
     assert_eq!(keys.keys().iter().map(|k| k.kid().unwrap()).collect::<Vec<_>>(), ["k1", "k2"]);
 }
+
+/// xorshift64*: deterministic generated cases, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        usize::try_from(self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64).unwrap()
+    }
+    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+#[actix_web::test]
+async fn generated_requests_get_the_same_answer_from_both_and_never_a_5xx() {
+    let mut rng = Rng(0x9a11_7e57);
+    let valid = with(json!({}));
+    let writer = with(json!({"scope": "orders:read orders:write"}));
+    let schemes = ["Bearer", "bearer", "BEARER", "Basic", "Token", "Bearer ", "", "Bearer\t"];
+    let mut statuses = std::collections::BTreeMap::new();
+    for i in 0..150 {
+        let mut token = if rng.below(2) == 0 { valid.clone() } else { writer.clone() };
+        // Mutate some tokens: a character replaced, cut short, or a segment dropped.
+        match rng.below(5) {
+            0 => {
+                let at = rng.below(token.len());
+                let with_char = rng.pick(&["A", "-", ".", "=", "%", "~"]);
+                token.replace_range(at..=at, with_char);
+            }
+            1 => token.truncate(rng.below(token.len())),
+            2 => token = token.splitn(3, '.').take(2).collect::<Vec<_>>().join("."),
+            _ => {}
+        }
+        let mut headers: Vec<(&str, String)> = Vec::new();
+        for _ in 0..rng.below(3) {
+            headers.push(match rng.below(3) {
+                0 => ("cookie", format!("{}={token}", rng.pick(&["at", "other", "at "]))),
+                1 => ("x-other", token.clone()),
+                _ => ("authorization", format!("{} {token}", rng.pick(&schemes)).trim_end().to_owned()),
+            });
+        }
+        if rng.below(4) == 0 {
+            headers.push(("authorization", format!("Bearer {token}")));
+        }
+        let path = rng.pick(&["/me", "/write"]);
+        let problem_json = rng.below(2) == 0;
+        let a = axum_answer(guard(problem_json), path, &headers).await;
+        let b = actix_answer(guard(problem_json), path, &headers).await;
+        assert_eq!(a, b, "case {i}: {path} {headers:?}");
+        assert!(matches!(a.status, 200 | 400 | 401 | 403), "case {i}: {} for {headers:?}", a.status);
+        *statuses.entry(a.status).or_insert(0) += 1;
+    }
+    // The generator reaches every outcome.
+    assert_eq!(statuses.keys().copied().collect::<Vec<_>>(), [200, 400, 401, 403], "{statuses:?}");
+}
