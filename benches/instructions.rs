@@ -6,8 +6,9 @@
 //! ```
 //!
 //! Arguments: algorithm (HS256, RS256, ES256, EdDSA), verifier (floor, jwtguard, jsonwebtoken),
-//! iterations. Without arguments (as `cargo bench` runs it) every pair runs briefly and the wall
-//! time per verification is printed.
+//! iterations; or `hostile header|scope N` for the forged tokens of `benches/verify.rs`. Without
+//! arguments (as `cargo bench` runs it) every pair runs briefly and the wall time per
+//! verification is printed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod common;
@@ -29,6 +30,15 @@ fn run(case: &common::Case, verifier: &str, n: u32) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if let [hostile, which, n] = args.as_slice()
+        && hostile == "hostile"
+    {
+        let (validator, token) = common::hostile(which);
+        for _ in 0..n.parse::<u32>().unwrap() {
+            black_box(validator.verify::<serde_json::Value>(black_box(&token)).unwrap_err());
+        }
+        return;
+    }
     let cases = common::cases();
     if let [alg, verifier, n] = args.as_slice() {
         let case = cases.iter().find(|c| c.alg.as_str() == alg).unwrap();

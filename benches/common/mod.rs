@@ -169,3 +169,17 @@ pub(crate) fn wide_scope_token() -> String {
     }
     format!("{}.{}.AAAA", b64("{\"alg\":\"HS256\"}"), b64(&payload(&words)))
 }
+
+/// A forged token and the validator it is sent to: `header` (a header of as many distinct short
+/// names as fit) or `scope` (a multi-issuer validator, which reads `iss` before the signature,
+/// and a scope of as many distinct words as fit).
+pub(crate) fn hostile(which: &str) -> (Validator, String) {
+    let hmac = |name: &str, secret: u8| {
+        Validator::builder(jwtguard::Key::hmac([secret; 32]).unwrap(), [Algorithm::HS256]).issuer(name).build().unwrap()
+    };
+    match which {
+        "header" => (hmac("a", 7), wide_header_token()),
+        "scope" => (Validator::multi_issuer([hmac("a", 7), hmac("b", 8)]).unwrap(), wide_scope_token()),
+        other => panic!("no hostile case {other}"),
+    }
+}
