@@ -50,7 +50,6 @@ pub use require::{Require, RequireClaim, RequireMiddleware, RequireRole, Require
 /// let app = App::new().service(jwtguard_actix::jwks_resource("/.well-known/jwks.json", issuer));
 /// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
-#[cfg(feature = "aws-lc-rs")]
 pub fn jwks_resource(path: &str, issuer: jwtguard_core::issuer::TokenIssuer) -> actix_web::Resource {
     actix_web::web::resource(path).route(actix_web::web::get().to(move || {
         let body = issuer.jwks().to_string();

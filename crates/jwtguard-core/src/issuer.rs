@@ -7,28 +7,19 @@
 //! expired. A `TokenIssuer` is also a [`KeyProvider`], so a validator in the same process
 //! always knows every published key.
 //!
-//! Issuance needs the `aws-lc-rs` backend (the default).
+//! Issuance works on both crypto backends.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use aws_lc_rs::signature::{self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
-use aws_lc_rs::{hmac, rsa};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use crate::provider::{KeyProvider, RefreshFuture};
+use crate::signing::{self, Signer};
 use crate::{Algorithm, Clock, ConfigError, Error, ErrorKind, Key, KeyKind, KeySet, SystemClock};
-
-enum Signer {
-    Hmac(Box<hmac::Key>),
-    Rsa(RsaKeyPair, &'static dyn sig::RsaEncoding),
-    Ecdsa(EcdsaKeyPair),
-    Ed25519(Ed25519KeyPair),
-}
 
 /// A private key (or HMAC secret) that signs tokens, with its `kid` and algorithm.
 ///
@@ -88,40 +79,8 @@ impl SigningKey {
     /// # Errors
     /// [`ConfigError::InvalidKey`] when the key is not PKCS#8 or does not fit `alg`.
     pub fn from_pkcs8_pem(pem: &[u8], alg: Algorithm, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let der = pem_der(pem)?;
-        let bad = |_| ConfigError::InvalidKey("the private key does not fit the algorithm");
-        let (signer, public) = match alg.key_kind() {
-            KeyKind::Rsa => {
-                let pair = RsaKeyPair::from_pkcs8(&der).map_err(bad)?;
-                let enc: &'static dyn sig::RsaEncoding = match alg {
-                    Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
-                    Algorithm::RS384 => &sig::RSA_PKCS1_SHA384,
-                    Algorithm::RS512 => &sig::RSA_PKCS1_SHA512,
-                    Algorithm::PS256 => &sig::RSA_PSS_SHA256,
-                    Algorithm::PS384 => &sig::RSA_PSS_SHA384,
-                    _ => &sig::RSA_PSS_SHA512,
-                };
-                let c = rsa::PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
-                (Signer::Rsa(pair, enc), json!({"kty": "RSA", "n": b64(&c.n), "e": b64(&c.e)}))
-            }
-            KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521 => {
-                let (signing, crv, len) = match alg {
-                    Algorithm::ES256 => (&sig::ECDSA_P256_SHA256_FIXED_SIGNING, "P-256", 32),
-                    Algorithm::ES384 => (&sig::ECDSA_P384_SHA384_FIXED_SIGNING, "P-384", 48),
-                    _ => (&sig::ECDSA_P521_SHA512_FIXED_SIGNING, "P-521", 66),
-                };
-                let pair = EcdsaKeyPair::from_pkcs8(signing, &der).map_err(bad)?;
-                let point = pair.public_key().as_ref().to_vec();
-                let (x, y) = point.get(1..).unwrap_or_default().split_at(len.min(point.len().saturating_sub(1)));
-                (Signer::Ecdsa(pair), json!({"kty": "EC", "crv": crv, "x": b64(x), "y": b64(y)}))
-            }
-            KeyKind::Ed25519 => {
-                let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der).map_err(bad)?;
-                let x = b64(pair.public_key().as_ref());
-                (Signer::Ed25519(pair), json!({"kty": "OKP", "crv": "Ed25519", "x": x}))
-            }
-            KeyKind::Hmac => return Err(ConfigError::InvalidKey("an HMAC algorithm signs with SigningKey::hmac")),
-        };
+        let der = zeroize::Zeroizing::new(pem_der(pem)?);
+        let (signer, public) = Signer::from_pkcs8(alg, &der)?;
         Ok(SigningKey::finish(kid.into(), alg, signer, public))
     }
 
@@ -143,17 +102,8 @@ impl SigningKey {
     /// # Errors
     /// Only if the system's random source fails.
     pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
-            .map_err(|_| ConfigError::InvalidKey("key generation failed"))?;
-        let pair =
-            Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| ConfigError::InvalidKey("key generation failed"))?;
-        let x = b64(pair.public_key().as_ref());
-        Ok(SigningKey::finish(
-            kid.into(),
-            Algorithm::EdDSA,
-            Signer::Ed25519(pair),
-            json!({"kty": "OKP", "crv": "Ed25519", "x": x}),
-        ))
+        let (signer, public) = Signer::generate_ed25519()?;
+        Ok(SigningKey::finish(kid.into(), Algorithm::EdDSA, signer, public))
     }
 
     /// An HMAC secret (at least 32 bytes) for HS256/384/512. Its tokens verify only where the
@@ -175,15 +125,10 @@ impl SigningKey {
         if secret.len() < 32 {
             return Err(ConfigError::WeakSecret(secret.len()));
         }
-        let h = match alg {
-            Algorithm::HS384 => hmac::HMAC_SHA384,
-            Algorithm::HS512 => hmac::HMAC_SHA512,
-            _ => hmac::HMAC_SHA256,
-        };
         Ok(SigningKey {
             kid: kid.into(),
             alg,
-            signer: Signer::Hmac(Box::new(hmac::Key::new(h, secret))),
+            signer: Signer::hmac(alg, secret)?,
             public: None,
             verify: Material::Secret(zeroize::Zeroizing::new(secret.to_vec())),
         })
@@ -238,18 +183,7 @@ impl SigningKey {
     }
 
     fn sign(&self, input: &[u8]) -> Result<Vec<u8>, Error> {
-        let failed = |_| Error::detailed(ErrorKind::KeysUnavailable, "signing failed");
-        let rng = SystemRandom::new();
-        Ok(match &self.signer {
-            Signer::Hmac(key) => hmac::sign(key, input).as_ref().to_vec(),
-            Signer::Rsa(pair, enc) => {
-                let mut out = vec![0; pair.public_modulus_len()];
-                pair.sign(*enc, &rng, input, &mut out).map_err(failed)?;
-                out
-            }
-            Signer::Ecdsa(pair) => pair.sign(&rng, input).map_err(failed)?.as_ref().to_vec(),
-            Signer::Ed25519(pair) => pair.sign(input).as_ref().to_vec(),
-        })
+        self.signer.sign(input)
     }
 }
 
@@ -534,7 +468,7 @@ impl TokenIssuer {
         let now = i.clock.now();
         let exp = now.saturating_add(i.ttl);
         let mut id = [0u8; 16];
-        SystemRandom::new().fill(&mut id).map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "no randomness"))?;
+        signing::fill_random(&mut id)?;
         let jti = b64(&id);
         let mut claims = what.extra.clone();
         claims.insert("iss".into(), json!(i.iss));

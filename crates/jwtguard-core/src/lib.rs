@@ -52,14 +52,13 @@ mod crypto;
 pub mod dangerous;
 mod error;
 pub mod guard;
-#[cfg(feature = "aws-lc-rs")]
 pub mod issuer;
 mod json;
 mod keys;
 pub mod provider;
-#[cfg(feature = "aws-lc-rs")]
 pub mod refresh;
 pub mod revocation;
+mod signing;
 pub mod source;
 mod validator;
 

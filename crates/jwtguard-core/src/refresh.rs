@@ -6,15 +6,13 @@
 //! every other one gets `invalid_grant`, and the family (the new token included) is revoked. A
 //! client that races its own refreshes is indistinguishable from a thief racing the client.
 //!
-//! Needs the `aws-lc-rs` backend (the default) for randomness and hashing.
+//! Works on either crypto backend (randomness and SHA-256 come from the one enabled).
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aws_lc_rs::digest;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -329,7 +327,7 @@ impl fmt::Debug for RefreshTokens {
 
 fn random_token() -> Result<(String, TokenHash), Error> {
     let mut bytes = [0u8; 32];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "no randomness"))?;
+    crate::signing::fill_random(&mut bytes)?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
     Ok((token.clone(), hash(&token)))
 }
@@ -340,10 +338,7 @@ fn random_token() -> Result<(String, TokenHash), Error> {
 /// assert_eq!(jwtguard_core::refresh::hash("abc").len(), 32);
 /// ```
 pub fn hash(token: &str) -> TokenHash {
-    let d = digest::digest(&digest::SHA256, token.as_bytes());
-    let mut out = [0u8; 32];
-    out.copy_from_slice(d.as_ref());
-    out
+    crate::signing::sha256(token.as_bytes())
 }
 
 impl RefreshTokens {

@@ -1,6 +1,5 @@
 //! Issuance: every algorithm signs tokens its own verifier and its published JWKS accept; keys
 //! rotate without breaking tokens already out.
-#![cfg(feature = "aws-lc-rs")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::collections::HashSet;

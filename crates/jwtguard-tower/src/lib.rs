@@ -36,14 +36,14 @@ pub mod auth;
 #[cfg(feature = "axum")]
 pub mod extract;
 mod head;
-#[cfg(all(feature = "axum", feature = "aws-lc-rs"))]
+#[cfg(feature = "axum")]
 mod jwks;
 pub mod require;
 
 pub use auth::{DefaultRejection, JwtAuth, JwtAuthLayer, OnRejection, RejectionBody};
 #[cfg(feature = "axum")]
 pub use extract::{Claims, ClaimsRejection, Token};
-#[cfg(all(feature = "axum", feature = "aws-lc-rs"))]
+#[cfg(feature = "axum")]
 pub use jwks::JwksService;
 pub use jwtguard_core::{
     Algorithm, Challenge, Claim, ConfigError, Error, ErrorKind, Guard, Key, KeySet, TokenInfo, TokenSource,
