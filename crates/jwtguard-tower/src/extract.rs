@@ -1,14 +1,19 @@
-//! axum extractors: [`Claims<T>`], `Option<Claims<T>>` and [`Token<T>`].
+//! axum extractors: [`Claims<T>`], `Option<Claims<T>>`, [`Token<T>`] and [`StateClaims<T>`].
 //!
 //! Behind [`JwtAuthLayer`](crate::JwtAuthLayer) they read what the layer verified. On a route
-//! without the layer they verify by themselves when a [`Guard`] (or a `Validator` turned into
-//! one) was added with `axum::Extension`; with neither they answer `500` with a message that
-//! names what is missing.
+//! without the layer `Claims<T>` and `Token<T>` verify by themselves when a [`Guard`] (or a
+//! `Validator` turned into one) was added with `axum::Extension`, and [`StateClaims<T>`] with the
+//! `Guard` held in the router's state (`FromRef`); with none of these they answer `500` with a
+//! message that names what is missing.
+//!
+//! Why two types for the state: `Claims<T>` works with any state, so a `Router<AppState>` behind
+//! the layer needs no change. Requiring `Guard: FromRef<S>` on it would make every such app
+//! implement that, and Rust cannot pick between two impls by whether the bound holds.
 
 use std::fmt;
 use std::ops::Deref;
 
-use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
@@ -92,7 +97,59 @@ impl<T> Deref for Token<T> {
     }
 }
 
-/// Why `Claims<T>` or `Token<T>` could not be extracted.
+/// The verified claims, like [`Claims<T>`], verified with the [`Guard`] in the router's state
+/// when no [`JwtAuthLayer`](crate::JwtAuthLayer) ran (behind the layer it reads what the layer
+/// verified). `Option<StateClaims<T>>` is `None` only when no token was sent.
+///
+/// ```
+/// use axum::extract::FromRef;
+/// use axum::{Router, routing::get};
+/// use jwtguard_tower::{Algorithm, Guard, Key, StateClaims, Validator};
+///
+/// #[derive(Clone)]
+/// struct AppState {
+///     guard: Guard,
+///     // ... your database pool, settings ...
+/// }
+///
+/// // Or `#[derive(FromRef)]` on AppState, with axum's `macros` feature.
+/// impl FromRef<AppState> for Guard {
+///     fn from_ref(state: &AppState) -> Guard { state.guard.clone() }
+/// }
+///
+/// #[derive(Clone, serde::Deserialize)]
+/// struct MyClaims { sub: String }
+///
+/// async fn me(StateClaims(c): StateClaims<MyClaims>) -> String { c.sub }
+///
+/// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+/// let app: Router = Router::new().route("/me", get(me)).with_state(AppState { guard: Guard::new(validator) });
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateClaims<T>(pub T);
+
+impl<T> StateClaims<T> {
+    /// The claims.
+    ///
+    /// ```
+    /// let claims = jwtguard_tower::StateClaims(42);
+    /// assert_eq!(claims.into_inner(), 42);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for StateClaims<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Why `Claims<T>`, `Token<T>` or `StateClaims<T>` could not be extracted.
 ///
 /// ```
 /// use axum::response::IntoResponse;
@@ -184,12 +241,17 @@ fn auth_rejection(guard: &Guard, error: Error, parts: &Parts) -> ClaimsRejection
 
 /// The lookup behind every extractor; the decision itself is the core's
 /// [`resolve`](jwtguard_core::guard::resolve), shared with actix.
-fn lookup<T>(parts: &Parts, optional: bool, what: &'static str) -> Result<Option<Verified<T>>, ClaimsRejection>
+fn lookup<T>(
+    parts: &Parts,
+    optional: bool,
+    what: &'static str,
+    state: Option<&Guard>,
+) -> Result<Option<Verified<T>>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
     let ext = &parts.extensions;
-    let guard = ext.get::<Guard>();
+    let guard = state.or_else(|| ext.get::<Guard>());
     let found = Found {
         verified: ext.get::<Verified<T>>(),
         middleware_ran: ext.get::<LayerRan>().is_some(),
@@ -210,11 +272,11 @@ where
     })
 }
 
-fn required<T>(parts: &Parts, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
+fn required<T>(parts: &Parts, what: &'static str, state: Option<&Guard>) -> Result<Verified<T>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    match lookup::<T>(parts, false, what)? {
+    match lookup::<T>(parts, false, what, state)? {
         Some(v) => Ok(v),
         None => Err(ClaimsRejection {
             inner: RejectionKind::NotFound {
@@ -234,7 +296,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required::<T>(parts, "Claims").map(|v| Claims(v.into_claims()))
+        required::<T>(parts, "Claims", None).map(|v| Claims(v.into_claims()))
     }
 }
 
@@ -246,7 +308,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(lookup::<T>(parts, true, "Claims")?.map(|v| Claims(v.into_claims())))
+        Ok(lookup::<T>(parts, true, "Claims", None)?.map(|v| Claims(v.into_claims())))
     }
 }
 
@@ -258,7 +320,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required::<T>(parts, "Token").map(Token)
+        required::<T>(parts, "Token", None).map(Token)
     }
 }
 
@@ -270,6 +332,34 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(lookup::<T>(parts, true, "Token")?.map(Token))
+        Ok(lookup::<T>(parts, true, "Token", None)?.map(Token))
+    }
+}
+
+impl<S, T> FromRequestParts<S> for StateClaims<T>
+where
+    Guard: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let guard = Guard::from_ref(state);
+        required::<T>(parts, "StateClaims", Some(&guard)).map(|v| StateClaims(v.into_claims()))
+    }
+}
+
+impl<S, T> OptionalFromRequestParts<S> for StateClaims<T>
+where
+    Guard: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
+{
+    type Rejection = ClaimsRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let guard = Guard::from_ref(state);
+        Ok(lookup::<T>(parts, true, "StateClaims", Some(&guard))?.map(|v| StateClaims(v.into_claims())))
     }
 }

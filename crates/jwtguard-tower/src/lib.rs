@@ -42,7 +42,7 @@ pub mod require;
 
 pub use auth::{DefaultRejection, JwtAuth, JwtAuthLayer, OnRejection, RejectionBody};
 #[cfg(feature = "axum")]
-pub use extract::{Claims, ClaimsRejection, Token};
+pub use extract::{Claims, ClaimsRejection, StateClaims, Token};
 #[cfg(feature = "axum")]
 pub use jwks::JwksService;
 pub use jwtguard_core::{

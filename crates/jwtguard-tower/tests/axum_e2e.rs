@@ -3,11 +3,12 @@
 
 use std::net::SocketAddr;
 
+use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use jwtguard_test::Minter;
 use jwtguard_tower::{
-    Algorithm, Claims, Guard, JwtAuthLayer, RequireScope, Token, TokenSource, TokenSources, Validator,
+    Algorithm, Claims, Guard, JwtAuthLayer, RequireScope, StateClaims, Token, TokenSource, TokenSources, Validator,
 };
 use reqwest::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,30 @@ async fn whoami(token: Token<MyClaims>) -> String {
     format!("{} via {}", token.claims().sub, token.header().alg())
 }
 
+/// An app's state holding the guard, for `StateClaims` on routes without the layer.
+#[derive(Clone)]
+struct AppState {
+    guard: Guard,
+    greeting: &'static str,
+}
+
+impl FromRef<AppState> for Guard {
+    fn from_ref(state: &AppState) -> Guard {
+        state.guard.clone()
+    }
+}
+
+async fn from_state(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    StateClaims(c): StateClaims<MyClaims>,
+) -> String {
+    format!("{}, {}", state.greeting, c.sub)
+}
+
+async fn maybe_from_state(claims: Option<StateClaims<MyClaims>>) -> String {
+    claims.map_or_else(|| "anonymous".to_owned(), |c| c.sub.clone())
+}
+
 async fn write_order() -> &'static str {
     "written"
 }
@@ -68,7 +93,19 @@ async fn app() -> SocketAddr {
     let bare = Router::new().route("/bare", get(me));
     // No layer, but a guard as an extension: the extractor verifies by itself.
     let standalone = Router::new().route("/standalone", get(me)).layer(Extension(Guard::new(validator())));
-    serve(protected.merge(optional).merge(bare).merge(standalone)).await
+    // No layer, the guard in the router's state.
+    let stateful = Router::new()
+        .route("/state", get(from_state))
+        .route("/state/optional", get(maybe_from_state))
+        .with_state(AppState { guard: Guard::new(validator()), greeting: "hello" });
+    // Behind the layer, StateClaims reads what the layer verified (this state's guard would reject
+    // every token: another key).
+    let other = Validator::builder(jwtguard_test::Fixture::Rsa2.key(), [Algorithm::RS256]).build().unwrap();
+    let layered = Router::new()
+        .route("/state/layered", get(from_state))
+        .layer(JwtAuthLayer::<MyClaims>::new(validator()))
+        .with_state(AppState { guard: Guard::new(other), greeting: "hi" });
+    serve(protected.merge(optional).merge(bare).merge(standalone).merge(stateful).merge(layered)).await
 }
 
 fn www(res: &reqwest::Response) -> Option<String> {
@@ -170,4 +207,22 @@ async fn end_to_end_over_http() {
     assert_eq!(www(&res).as_deref(), Some(r#"Bearer realm="api""#));
     let res = client.get(url("/standalone")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
     assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
+
+    // StateClaims with the guard in the state (FromRef) verifies by itself
+    let res = client.get(url("/state")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!((res.status(), res.text().await.unwrap()), (StatusCode::OK, "hello, alice".to_owned()));
+    let res = client.get(url("/state")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(www(&res).as_deref(), Some(r#"Bearer realm="api""#));
+    let res = client.get(url("/state")).bearer_auth(token(json!({"aud": "billing"}))).send().await.unwrap();
+    assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
+    let res = client.get(url("/state/optional")).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "anonymous");
+    let res = client.get(url("/state/optional")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(res.text().await.unwrap(), "alice");
+    let res = client.get(url("/state/optional")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a bad token is not anonymous");
+    // ... and behind the layer it takes what the layer verified.
+    let res = client.get(url("/state/layered")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!((res.status(), res.text().await.unwrap()), (StatusCode::OK, "hi, alice".to_owned()));
 }
