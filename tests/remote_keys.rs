@@ -81,3 +81,47 @@ async fn middlewares_with_a_remote_jwks() {
     assert_eq!(actix_status(bearer("k9", Fixture::P256b)).await.status().as_u16(), 401);
     assert_eq!(idp.hits() - before, 1);
 }
+
+async fn me(jwtguard::tower::Claims(c): jwtguard::tower::Claims<Value>) -> String {
+    c["sub"].as_str().unwrap_or_default().to_owned()
+}
+
+async fn actix_me(jwtguard::actix::Claims(c): jwtguard::actix::Claims<Value>) -> String {
+    c["sub"].as_str().unwrap_or_default().to_owned()
+}
+
+/// A remote key set that has fetched k1 once, and a validator over it.
+async fn ready_idp() -> (JwksServer, Validator) {
+    let idp = JwksServer::start(&[("k1", Fixture::P256)]).await;
+    let jwks = RemoteJwks::builder(&idp.url("/jwks")).unwrap().build().unwrap();
+    jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    (idp, Validator::builder(jwks, [Algorithm::ES256]).build().unwrap())
+}
+
+#[actix_web::test]
+async fn extractors_without_a_middleware_wait_for_a_rotated_key_too() {
+    // No layer, no middleware: the guard comes from an axum Extension / actix app_data. The first
+    // token signed with a newly published key is accepted at once, by one refetch.
+    let (idp, validator) = ready_idp().await;
+    let axum =
+        axum::Router::new().route("/", axum::routing::get(me)).layer(axum::Extension(jwtguard::Guard::new(validator)));
+    idp.set(&[("k1", Fixture::P256), ("k2", Fixture::P256b)]);
+    let before = idp.hits();
+    let t2 = bearer("k2", Fixture::P256b);
+    let answers = futures_util::future::join_all((0..10).map(|_| axum_status(&axum, &t2))).await;
+    assert!(answers.iter().all(|a| a.0 == 200), "{answers:?}");
+    assert_eq!(idp.hits() - before, 1);
+
+    let (idp, validator) = ready_idp().await;
+    let actix = test::init_service(App::new().app_data(validator).route("/", web::get().to(actix_me))).await;
+    idp.set(&[("k1", Fixture::P256), ("k2", Fixture::P256b)]);
+    let before = idp.hits();
+    let req = |kid: &str, f: Fixture| {
+        test::TestRequest::get().uri("/").insert_header(("authorization", bearer(kid, f))).to_request()
+    };
+    assert_eq!(test::call_service(&actix, req("k2", Fixture::P256b)).await.status().as_u16(), 200);
+    assert_eq!(idp.hits() - before, 1);
+    // A key nobody published is a 401, not a 500, and inside the cooldown costs no fetch.
+    assert_eq!(test::call_service(&actix, req("k9", Fixture::P256)).await.status().as_u16(), 401);
+    assert_eq!(idp.hits() - before, 1);
+}

@@ -8,14 +8,14 @@
 //! `Option<E>` turns every extraction error into `None`, so a bad token would pass as anonymous.
 //! Behind the middleware both are safe, since the middleware already rejected bad tokens.
 
+use futures_util::future::LocalBoxFuture;
 use std::fmt;
-use std::future::{Ready, ready};
 use std::ops::Deref;
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
-use jwtguard_core::guard::{Found, Unresolved, resolve};
+use jwtguard_core::guard::{Found, Unresolved, resolve_async};
 use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Validator, Verified};
 use serde::de::DeserializeOwned;
 
@@ -193,27 +193,32 @@ const NO_MIDDLEWARE: &str = "is JwtAuth installed (.wrap(JwtAuth::new(..))) or a
 
 /// The lookup behind every extractor; the decision is the core's
 /// [`resolve`](jwtguard_core::guard::resolve), shared with tower.
-fn lookup<T>(req: &HttpRequest, optional: bool, what: &'static str) -> Result<Option<Verified<T>>, ClaimsRejection>
+async fn lookup<T>(
+    req: &HttpRequest,
+    optional: bool,
+    what: &'static str,
+) -> Result<Option<Verified<T>>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + 'static,
 {
-    let ext = req.extensions();
-    // A guard from the middleware, else one the app provided in app_data.
-    let provided: Option<Guard> = ext.get::<Guard>().cloned().or_else(|| {
-        req.app_data::<Guard>()
-            .cloned()
-            .or_else(|| req.app_data::<web::Data<Guard>>().map(|g| g.get_ref().clone()))
-            .or_else(|| req.app_data::<Validator>().cloned().map(Guard::new))
-            .or_else(|| req.app_data::<web::Data<Validator>>().map(|v| Guard::new(v.get_ref().clone())))
-    });
-    let found = Found {
-        verified: ext.get::<Verified<T>>(),
-        middleware_ran: ext.get::<MiddlewareRan>().is_some(),
-        other_claims_type: ext.get::<TokenInfo>().is_some(),
-        guard: provided.as_ref(),
+    // What the middleware left, taken out of the extensions before anything awaits (another
+    // extractor may borrow them mutably meanwhile).
+    let (verified, middleware_ran, other_claims_type, provided) = {
+        let ext = req.extensions();
+        // A guard from the middleware, else one the app provided in app_data.
+        let provided: Option<Guard> = ext.get::<Guard>().cloned().or_else(|| {
+            req.app_data::<Guard>()
+                .cloned()
+                .or_else(|| req.app_data::<web::Data<Guard>>().map(|g| g.get_ref().clone()))
+                .or_else(|| req.app_data::<Validator>().cloned().map(Guard::new))
+                .or_else(|| req.app_data::<web::Data<Validator>>().map(|v| Guard::new(v.get_ref().clone())))
+        });
+        let verified = ext.get::<Verified<T>>().cloned();
+        (verified, ext.get::<MiddlewareRan>().is_some(), ext.get::<TokenInfo>().is_some(), provided)
     };
+    let found = Found { verified: verified.as_ref(), middleware_ran, other_claims_type, guard: provided.as_ref() };
     let head = Head { headers: req.headers(), query: req.query_string() };
-    resolve(found, &head, optional).map_err(|unresolved| {
+    resolve_async(found, &head, optional).await.map_err(|unresolved| {
         let not_found = |hint| ClaimsRejection { inner: Kind::NotFound { what, claims: short_name::<T>(), hint } };
         match (unresolved, &provided) {
             (Unresolved::Rejected(error), Some(guard)) => {
@@ -227,38 +232,43 @@ where
     })
 }
 
-fn required<T>(req: &HttpRequest, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
+async fn required<T>(req: &HttpRequest, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + 'static,
 {
-    lookup::<T>(req, false, what)?.ok_or_else(|| ClaimsRejection {
+    lookup::<T>(req, false, what).await?.ok_or_else(|| ClaimsRejection {
         inner: Kind::NotFound { what, claims: short_name::<T>(), hint: NO_MIDDLEWARE },
     })
 }
 
 impl<T: DeserializeOwned + Clone + 'static> FromRequest for Claims<T> {
     type Error = ClaimsRejection;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(required::<T>(req, "Claims").map(|v| Claims(v.into_claims())))
+        let req = req.clone();
+        Box::pin(async move { required::<T>(&req, "Claims").await.map(|v| Claims(v.into_claims())) })
     }
 }
 
 impl<T: DeserializeOwned + Clone + 'static> FromRequest for OptionalClaims<T> {
     type Error = ClaimsRejection;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(lookup::<T>(req, true, "OptionalClaims").map(|v| OptionalClaims(v.map(Verified::into_claims))))
+        let req = req.clone();
+        Box::pin(async move {
+            lookup::<T>(&req, true, "OptionalClaims").await.map(|v| OptionalClaims(v.map(Verified::into_claims)))
+        })
     }
 }
 
 impl<T: DeserializeOwned + Clone + 'static> FromRequest for Token<T> {
     type Error = ClaimsRejection;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(required::<T>(req, "Token").map(Token))
+        let req = req.clone();
+        Box::pin(async move { required::<T>(&req, "Token").await.map(Token) })
     }
 }

@@ -303,20 +303,76 @@ where
     T: DeserializeOwned + Clone,
     R: RequestHead,
 {
+    match decide(found, optional) {
+        Decision::Done(result) => result,
+        Decision::Verify(guard) => finish(guard.authenticate::<T, R>(req), optional),
+    }
+}
+
+/// [`resolve`], verifying with [`Guard::authenticate_async`]: when the token names a key that a
+/// remote key set lacks, it waits for the (shared, rate-limited) refetch as the middleware does.
+/// What the framework extractors use.
+///
+/// # Errors
+/// As [`resolve`].
+///
+/// ```
+/// # struct Req;
+/// # impl jwtguard_core::RequestHead for Req {
+/// #     fn header_values<'a>(&'a self, _: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> { std::iter::empty() }
+/// #     fn query(&self) -> Option<&str> { None }
+/// # }
+/// use jwtguard_core::guard::{Found, Unresolved, resolve_async};
+/// # async fn demo(guard: jwtguard_core::Guard) {
+/// let found: Found<'_, serde_json::Value> = Found { verified: None, middleware_ran: false, other_claims_type: false, guard: Some(&guard) };
+/// assert!(matches!(resolve_async(found, &Req, true).await, Ok(None)));
+/// # }
+/// ```
+pub async fn resolve_async<T, R>(
+    found: Found<'_, T>,
+    req: &R,
+    optional: bool,
+) -> Result<Option<Verified<T>>, Unresolved>
+where
+    T: DeserializeOwned + Clone,
+    R: RequestHead,
+{
+    match decide(found, optional) {
+        Decision::Done(result) => result,
+        Decision::Verify(guard) => finish(guard.authenticate_async::<T, R>(req).await, optional),
+    }
+}
+
+/// What [`resolve`] can tell without verifying anything.
+enum Decision<'a, T> {
+    Done(Result<Option<Verified<T>>, Unresolved>),
+    /// No middleware ran: verify with this guard.
+    Verify(&'a Guard),
+}
+
+fn decide<T: Clone>(found: Found<'_, T>, optional: bool) -> Decision<'_, T> {
     if let Some(v) = found.verified {
-        return Ok(Some(v.clone()));
+        return Decision::Done(Ok(Some(v.clone())));
     }
     if found.middleware_ran {
         if found.other_claims_type {
-            return Err(Unresolved::OtherClaimsType);
+            return Decision::Done(Err(Unresolved::OtherClaimsType));
         }
         // The middleware let the request through without a token: it runs in optional mode.
-        return if optional { Ok(None) } else { Err(Unresolved::Rejected(Error::new(ErrorKind::Missing))) };
+        return Decision::Done(if optional {
+            Ok(None)
+        } else {
+            Err(Unresolved::Rejected(Error::new(ErrorKind::Missing)))
+        });
     }
-    let Some(guard) = found.guard else {
-        return Err(Unresolved::NoMiddleware);
-    };
-    match guard.authenticate::<T, R>(req) {
+    match found.guard {
+        Some(guard) => Decision::Verify(guard),
+        None => Decision::Done(Err(Unresolved::NoMiddleware)),
+    }
+}
+
+fn finish<T>(verified: Result<Option<Verified<T>>, Error>, optional: bool) -> Result<Option<Verified<T>>, Unresolved> {
+    match verified {
         Ok(Some(v)) => Ok(Some(v)),
         Ok(None) if optional => Ok(None),
         Err(e) if optional && e.kind() == ErrorKind::Missing => Ok(None),

@@ -17,7 +17,7 @@ use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
-use jwtguard_core::guard::{Found, Unresolved, resolve};
+use jwtguard_core::guard::{Found, Unresolved, resolve_async};
 use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Verified};
 use serde::de::DeserializeOwned;
 
@@ -240,8 +240,8 @@ fn auth_rejection(guard: &Guard, error: Error, parts: &Parts) -> ClaimsRejection
 }
 
 /// The lookup behind every extractor; the decision itself is the core's
-/// [`resolve`](jwtguard_core::guard::resolve), shared with actix.
-fn lookup<T>(
+/// [`resolve_async`](jwtguard_core::guard::resolve_async), shared with actix.
+async fn lookup<T>(
     parts: &Parts,
     optional: bool,
     what: &'static str,
@@ -259,7 +259,7 @@ where
         guard,
     };
     let head = Head { headers: &parts.headers, uri: &parts.uri };
-    resolve(found, &head, optional).map_err(|unresolved| {
+    resolve_async(found, &head, optional).await.map_err(|unresolved| {
         let not_found =
             |hint| ClaimsRejection { inner: RejectionKind::NotFound { what, claims: short_name::<T>(), hint } };
         match (unresolved, guard) {
@@ -272,11 +272,11 @@ where
     })
 }
 
-fn required<T>(parts: &Parts, what: &'static str, state: Option<&Guard>) -> Result<Verified<T>, ClaimsRejection>
+async fn required<T>(parts: &Parts, what: &'static str, state: Option<&Guard>) -> Result<Verified<T>, ClaimsRejection>
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    match lookup::<T>(parts, false, what, state)? {
+    match lookup::<T>(parts, false, what, state).await? {
         Some(v) => Ok(v),
         None => Err(ClaimsRejection {
             inner: RejectionKind::NotFound {
@@ -296,7 +296,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required::<T>(parts, "Claims", None).map(|v| Claims(v.into_claims()))
+        required::<T>(parts, "Claims", None).await.map(|v| Claims(v.into_claims()))
     }
 }
 
@@ -308,7 +308,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(lookup::<T>(parts, true, "Claims", None)?.map(|v| Claims(v.into_claims())))
+        Ok(lookup::<T>(parts, true, "Claims", None).await?.map(|v| Claims(v.into_claims())))
     }
 }
 
@@ -320,7 +320,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        required::<T>(parts, "Token", None).map(Token)
+        required::<T>(parts, "Token", None).await.map(Token)
     }
 }
 
@@ -332,7 +332,7 @@ where
     type Rejection = ClaimsRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
-        Ok(lookup::<T>(parts, true, "Token", None)?.map(Token))
+        Ok(lookup::<T>(parts, true, "Token", None).await?.map(Token))
     }
 }
 
@@ -346,7 +346,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let guard = Guard::from_ref(state);
-        required::<T>(parts, "StateClaims", Some(&guard)).map(|v| StateClaims(v.into_claims()))
+        required::<T>(parts, "StateClaims", Some(&guard)).await.map(|v| StateClaims(v.into_claims()))
     }
 }
 
@@ -360,6 +360,6 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Option<Self>, Self::Rejection> {
         let guard = Guard::from_ref(state);
-        Ok(lookup::<T>(parts, true, "StateClaims", Some(&guard))?.map(|v| StateClaims(v.into_claims())))
+        Ok(lookup::<T>(parts, true, "StateClaims", Some(&guard)).await?.map(|v| StateClaims(v.into_claims())))
     }
 }
