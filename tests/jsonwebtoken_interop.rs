@@ -29,20 +29,8 @@ fn encoding_key(alg: Algorithm, fixture: Fixture) -> EncodingKey {
 #[test]
 fn tokens_jsonwebtoken_signs_verify_here_and_tampering_does_not() {
     let claims = json!({"iss": "https://auth.example", "sub": "alice", "aud": "api", "iat": NOW, "exp": NOW + 600});
-    for alg in [
-        Algorithm::HS256,
-        Algorithm::HS384,
-        Algorithm::HS512,
-        Algorithm::RS256,
-        Algorithm::RS384,
-        Algorithm::RS512,
-        Algorithm::PS256,
-        Algorithm::PS384,
-        Algorithm::PS512,
-        Algorithm::ES256,
-        Algorithm::ES384,
-        Algorithm::EdDSA,
-    ] {
+    // Every algorithm but ES512, which jsonwebtoken lacks.
+    for alg in Algorithm::ALL.into_iter().filter(|a| *a != Algorithm::ES512) {
         let fixture = Fixture::for_alg(alg);
         let mut header = Header::new(jwt_alg(alg));
         header.kid = Some("k1".into());
