@@ -38,7 +38,9 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Se
 /// # Ok(()) }
 /// ```
 pub trait RevocationStore: Send + Sync + fmt::Debug + 'static {
-    /// `true` when the token with these registered claims is revoked at `now`.
+    /// `true` when the token with these registered claims is revoked at `now`. The validator
+    /// passes its time minus its leeway, since it accepts a token until `exp` + leeway: an entry
+    /// that ends at the tokens' `exp` then covers them for as long as they are accepted.
     ///
     /// # Errors
     /// [`ErrorKind::KeysUnavailable`] when the store cannot vouch for its answer.
@@ -164,7 +166,8 @@ impl InMemoryRevocations {
         Ok(())
     }
 
-    /// Drops entries whose tokens have all expired by `now`.
+    /// Drops entries whose tokens have all expired by `now`. A validator's tokens live until
+    /// `exp` + leeway, so pass the time minus the largest leeway in use (the read path does so).
     ///
     /// ```
     /// let store = jwtguard_core::revocation::InMemoryRevocations::new();

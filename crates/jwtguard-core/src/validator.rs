@@ -452,7 +452,9 @@ impl Validator {
             }
         }
         if let Some(store) = &i.revocation {
-            match store.is_revoked(&registered, i.clock.now()) {
+            // Tokens are accepted until exp + leeway, so their revocations must hold as long: the
+            // store compares an entry's end (a token's exp) with the time minus the leeway.
+            match store.is_revoked(&registered, i.clock.now().saturating_sub(i.leeway)) {
                 Ok(false) => {}
                 Ok(true) => return Err(Error::new(ErrorKind::Revoked)),
                 // The documented opt-in: the revocation check alone fails open.

@@ -708,6 +708,37 @@ mod revocation {
     }
 
     #[test]
+    fn a_revocation_covers_the_leeway_after_exp() {
+        // Within the 60 s leeway a token past its exp still verifies, so its revocation must
+        // still hold there, and a sweep at that time must not drop it.
+        let store = Arc::new(InMemoryRevocations::new());
+        let at = |now: i64| {
+            Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+                .revocation(store.clone())
+                .clock(jwtguard_core::FixedClock(now))
+                .build()
+                .unwrap()
+        };
+        let t = with_claims(json!({"jti": "t-1", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
+        let other = with_claims(json!({"jti": "t-2", "sub": "alice", "iat": NOW, "exp": NOW + 600}));
+        assert!(at(NOW + 630).verify::<Value>(&other).is_ok(), "inside the leeway");
+        store.record_jti("t-1", NOW + 600).unwrap();
+        store.record_subject("bob", NOW + 1, NOW + 600).unwrap();
+        let bob = with_claims(json!({"sub": "bob", "iat": NOW, "exp": NOW + 600}));
+        for now in [NOW + 600, NOW + 630, NOW + 659] {
+            assert_eq!(
+                at(now).verify::<Value>(&t).unwrap_err().kind(),
+                ErrorKind::Revoked,
+                "at exp + {}",
+                now - NOW - 600
+            );
+            assert_eq!(at(now).verify::<Value>(&bob).unwrap_err().kind(), ErrorKind::Revoked);
+        }
+        // Past the leeway the token is expired anyway.
+        assert_eq!(at(NOW + 660).verify::<Value>(&t).unwrap_err().kind(), ErrorKind::Expired);
+    }
+
+    #[test]
     fn a_subject_revoked_before_a_time_loses_older_tokens_only() {
         let store = Arc::new(InMemoryRevocations::new());
         let v = guarded(store.clone());

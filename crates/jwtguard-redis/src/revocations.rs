@@ -73,6 +73,7 @@ impl RedisRevocations {
             .arg(channel(&stores.prefix))
             .arg(kind)
             .arg(id)
+            .arg(KEEP_AFTER_END)
             .arg(numbers)
             .invoke_async::<()>(&mut conn)
             .await
@@ -80,7 +81,13 @@ impl RedisRevocations {
     }
 }
 
-/// KEYS[1]: the entry. ARGV: channel, kind, id, then the numbers (the last is the entry's end).
+/// How long Redis keeps an entry past its end (the `exp` of the tokens it covers): validators
+/// accept a token until `exp` + leeway, so a replica that loads in that window must still find
+/// the entry. Covers any leeway up to an hour.
+const KEEP_AFTER_END: i64 = 3600;
+
+/// KEYS[1]: the entry. ARGV: channel, kind, id, seconds to keep it past its end, then the numbers
+/// (the last is the entry's end).
 static REVOKE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
@@ -88,14 +95,14 @@ local old = {}
 local cur = redis.call('GET', KEYS[1])
 if cur then for n in string.gmatch(cur, '%-?%d+') do old[#old + 1] = tonumber(n) end end
 local merged = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local v = tonumber(ARGV[i])
-  local o = old[i - 3]
+  local o = old[i - 4]
   if o and o > v then v = o end
   merged[#merged + 1] = string.format('%d', v)
 end
 local value = table.concat(merged, ' ')
-local ends = math.max(tonumber(merged[#merged]), 1)
+local ends = math.max(tonumber(merged[#merged]) + tonumber(ARGV[4]), 1)
 redis.call('SET', KEYS[1], value, 'EXAT', string.format('%d', ends))
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. value .. ' ' .. ARGV[3])
 "#,

@@ -39,6 +39,13 @@ async fn redis_stores_pass_the_suite() {
     assert!(late.is_revoked(&bob(now - 70), now).unwrap(), "the cut-off Redis holds is the later one");
     assert!(late.is_revoked(&bob(now - 70), now + 300).unwrap(), "and the end is the later one");
     assert!(late.is_revoked(&claims("t-7"), now + 300).unwrap());
+
+    // Redis keeps an entry an hour past its end: validators accept tokens until exp + leeway,
+    // and a replica loading in that window must still find it.
+    late.revoke_jti("ends-soon", now + 5).await.unwrap();
+    let mut conn = redis::Client::open(redis.url()).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = redis::cmd("TTL").arg("jwtguard:jti:ends-soon").query_async(&mut conn).await.unwrap();
+    assert!((3600..=3605).contains(&ttl), "ttl {ttl}");
 }
 
 fn claims(jti: &str) -> RegisteredClaims {
