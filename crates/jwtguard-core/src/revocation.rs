@@ -17,6 +17,16 @@ use std::sync::RwLock;
 
 use crate::{Error, ErrorKind, RegisteredClaims};
 
+/// How long stores keep an entry past its end (the `exp` of the tokens it covers) before
+/// dropping it: validators accept a token until `exp` + leeway, and validators with different
+/// leeways may share a store, so entries outlive their end by this margin (any leeway up to an
+/// hour is covered).
+///
+/// ```
+/// assert_eq!(jwtguard_core::revocation::KEEP_AFTER_END, 3600);
+/// ```
+pub const KEEP_AFTER_END: i64 = 3600;
+
 /// A store call in flight.
 ///
 /// ```
@@ -167,7 +177,8 @@ impl InMemoryRevocations {
     }
 
     /// Drops entries whose tokens have all expired by `now`. A validator's tokens live until
-    /// `exp` + leeway, so pass the time minus the largest leeway in use (the read path does so).
+    /// `exp` + leeway, so pass a time at least the largest leeway in use behind the clock (the
+    /// read path sweeps now and then with [`KEEP_AFTER_END`] behind it).
     ///
     /// ```
     /// let store = jwtguard_core::revocation::InMemoryRevocations::new();
@@ -202,7 +213,7 @@ impl RevocationStore for InMemoryRevocations {
             // Sweep now and then on the read path, at most once a minute.
             if now - e.swept > 60 && !(e.jtis.is_empty() && e.subjects.is_empty()) {
                 drop(e);
-                self.sweep(now);
+                self.sweep(now.saturating_sub(KEEP_AFTER_END));
             }
             by_jti || by_subject
         };

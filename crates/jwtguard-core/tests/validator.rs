@@ -736,6 +736,20 @@ mod revocation {
         }
         // Past the leeway the token is expired anyway.
         assert_eq!(at(NOW + 660).verify::<Value>(&t).unwrap_err().kind(), ErrorKind::Expired);
+
+        // Validators with other leeways may share the store: one with none, checking a fresh
+        // token late (which sweeps), must not drop what one with 5 minutes still needs.
+        let with_leeway = |now: i64, secs: u64| {
+            Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+                .revocation(store.clone())
+                .leeway(std::time::Duration::from_secs(secs))
+                .clock(jwtguard_core::FixedClock(now))
+                .build()
+                .unwrap()
+        };
+        let fresh = with_claims(json!({"jti": "t-3", "sub": "carol", "iat": NOW, "exp": NOW + 5000}));
+        assert!(with_leeway(NOW + 800, 0).verify::<Value>(&fresh).is_ok());
+        assert_eq!(with_leeway(NOW + 850, 300).verify::<Value>(&t).unwrap_err().kind(), ErrorKind::Revoked);
     }
 
     #[test]

@@ -2,7 +2,7 @@ use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore, StoreFuture};
+use jwtguard_core::revocation::{InMemoryRevocations, KEEP_AFTER_END, RevocationStore, StoreFuture};
 use jwtguard_core::{Error, ErrorKind, RegisteredClaims};
 
 use crate::{RedisStores, unavailable};
@@ -81,13 +81,9 @@ impl RedisRevocations {
     }
 }
 
-/// How long Redis keeps an entry past its end (the `exp` of the tokens it covers): validators
-/// accept a token until `exp` + leeway, so a replica that loads in that window must still find
-/// the entry. Covers any leeway up to an hour.
-const KEEP_AFTER_END: i64 = 3600;
-
-/// KEYS[1]: the entry. ARGV: channel, kind, id, seconds to keep it past its end, then the numbers
-/// (the last is the entry's end).
+/// KEYS[1]: the entry. ARGV: channel, kind, id, seconds to keep it past its end
+/// ([`KEEP_AFTER_END`], so a replica loading while validators still accept the tokens finds it),
+/// then the numbers (the last is the entry's end).
 static REVOKE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
