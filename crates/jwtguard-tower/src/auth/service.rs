@@ -1,7 +1,6 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use http::header::HeaderName;
 use http::{Request, Response};
 use jwtguard_core::Verified;
 use serde::de::DeserializeOwned;
@@ -166,18 +165,17 @@ where
 }
 
 /// Marks the credential headers sensitive (so `Debug` and HPACK keep them out of logs and
-/// tables), or removes them when stripping.
+/// tables), or removes them when stripping; no allocation.
 fn protect_token<B>(req: &mut Request<B>, strip: bool, guard: &jwtguard_core::Guard) {
+    let sources = guard.token_sources();
     let headers = req.headers_mut();
-    for name in guard.token_sources().header_names() {
-        // Validated as a header name when the sources were built.
-        let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else { continue };
-        if strip {
-            headers.remove(&name);
-        } else if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
-            for value in entry.iter_mut() {
-                value.set_sensitive(true);
-            }
+    if strip {
+        sources.header_names().for_each(|name| drop(headers.remove(name)));
+        return;
+    }
+    for (name, value) in headers.iter_mut() {
+        if sources.header_names().any(|n| n == name.as_str()) {
+            value.set_sensitive(true);
         }
     }
 }
