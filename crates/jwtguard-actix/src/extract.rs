@@ -15,8 +15,8 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
-use jwtguard_core::guard::{Found, Unresolved, resolve_async};
-use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Validator, Verified};
+use jwtguard_core::guard::{ExtractError, Found, Hints, resolve_async};
+use jwtguard_core::{Error, Guard, TokenInfo, Validator, Verified};
 use serde::de::DeserializeOwned;
 
 use crate::head::{Head, render};
@@ -119,12 +119,7 @@ impl<T> Deref for Token<T> {
 /// }
 /// ```
 pub struct ClaimsRejection {
-    inner: Kind,
-}
-
-enum Kind {
-    Auth { rejection: Rejection, error: Error },
-    NotFound { what: &'static str, claims: &'static str, hint: &'static str },
+    inner: ExtractError,
 }
 
 impl ClaimsRejection {
@@ -139,57 +134,44 @@ impl ClaimsRejection {
     /// }
     /// ```
     pub fn error(&self) -> Option<&Error> {
-        match &self.inner {
-            Kind::Auth { error, .. } => Some(error),
-            Kind::NotFound { .. } => None,
-        }
+        self.inner.error()
     }
 }
 
 impl fmt::Debug for ClaimsRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            Kind::Auth { error, .. } => f.debug_tuple("ClaimsRejection").field(error).finish(),
-            Kind::NotFound { what, claims, .. } => write!(f, "ClaimsRejection({what}<{claims}> not found)"),
-        }
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
 impl fmt::Display for ClaimsRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            Kind::Auth { error, .. } => fmt::Display::fmt(error, f),
-            Kind::NotFound { what, claims, hint } => write!(f, "{what}<{claims}> not found; {hint}"),
-        }
+        fmt::Display::fmt(&self.inner, f)
     }
 }
 
 impl ResponseError for ClaimsRejection {
     fn status_code(&self) -> StatusCode {
         match &self.inner {
-            Kind::Auth { rejection, .. } => {
+            ExtractError::Auth { rejection, .. } => {
                 StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED)
             }
-            Kind::NotFound { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            ExtractError::NotFound { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match &self.inner {
-            Kind::Auth { rejection, error } => render(rejection.clone(), error),
-            Kind::NotFound { .. } => HttpResponse::InternalServerError().body(self.to_string()),
+            ExtractError::Auth { rejection, error } => render(rejection.clone(), error),
+            ExtractError::NotFound { .. } => HttpResponse::InternalServerError().body(self.to_string()),
         }
     }
 }
 
-fn short_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let base = full.split('<').next().unwrap_or(full);
-    let start = base.rfind("::").map_or(0, |i| i + 2);
-    full.get(start..).unwrap_or(full)
-}
-
-const NO_MIDDLEWARE: &str = "is JwtAuth installed (.wrap(JwtAuth::new(..))) or a Guard in app_data?";
+const HINTS: Hints = Hints {
+    missing: "is JwtAuth installed (.wrap(JwtAuth::new(..))) or a Guard in app_data?",
+    other_claims_type: "the JwtAuth middleware on this route verifies another claims type",
+};
 
 /// The lookup behind every extractor; the decision is the core's
 /// [`resolve`](jwtguard_core::guard::resolve), shared with tower.
@@ -216,19 +198,10 @@ where
         let verified = ext.get::<Verified<T>>().cloned();
         (verified, ext.get::<MiddlewareRan>().is_some(), ext.get::<TokenInfo>().is_some(), provided)
     };
-    let found = Found { verified: verified.as_ref(), middleware_ran, other_claims_type, guard: provided.as_ref() };
+    let found = Found { verified, middleware_ran, other_claims_type, guard: provided.as_ref() };
     let head = Head { headers: req.headers(), query: req.query_string() };
-    resolve_async(found, &head, optional).await.map_err(|unresolved| {
-        let not_found = |hint| ClaimsRejection { inner: Kind::NotFound { what, claims: short_name::<T>(), hint } };
-        match (unresolved, &provided) {
-            (Unresolved::Rejected(error), Some(guard)) => {
-                ClaimsRejection { inner: Kind::Auth { rejection: guard.reject(&error), error } }
-            }
-            (Unresolved::OtherClaimsType, _) => {
-                not_found("the JwtAuth middleware on this route verifies another claims type")
-            }
-            _ => not_found(NO_MIDDLEWARE),
-        }
+    resolve_async(found, &head, optional).await.map_err(|unresolved| ClaimsRejection {
+        inner: ExtractError::explain::<T>(unresolved, provided.as_ref(), what, HINTS),
     })
 }
 
@@ -236,9 +209,9 @@ async fn required<T>(req: &HttpRequest, what: &'static str) -> Result<Verified<T
 where
     T: DeserializeOwned + Clone + 'static,
 {
-    lookup::<T>(req, false, what).await?.ok_or_else(|| ClaimsRejection {
-        inner: Kind::NotFound { what, claims: short_name::<T>(), hint: NO_MIDDLEWARE },
-    })
+    lookup::<T>(req, false, what)
+        .await?
+        .ok_or_else(|| ClaimsRejection { inner: ExtractError::not_found::<T>(what, HINTS.missing) })
 }
 
 impl<T: DeserializeOwned + Clone + 'static> FromRequest for Claims<T> {

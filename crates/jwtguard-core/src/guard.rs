@@ -236,8 +236,9 @@ impl Guard {
 /// ```
 #[derive(Debug)]
 pub struct Found<'a, T> {
-    /// The `Verified<T>` the auth middleware stored, if any.
-    pub verified: Option<&'a Verified<T>>,
+    /// The `Verified<T>` the auth middleware stored, if any (a copy: the extractor hands it to
+    /// the handler).
+    pub verified: Option<Verified<T>>,
     /// Whether the auth middleware ran on this request.
     pub middleware_ran: bool,
     /// Whether the middleware verified a token into another claims type.
@@ -300,7 +301,7 @@ pub enum Unresolved {
 /// ```
 pub fn resolve<T, R>(found: Found<'_, T>, req: &R, optional: bool) -> Result<Option<Verified<T>>, Unresolved>
 where
-    T: DeserializeOwned + Clone,
+    T: DeserializeOwned,
     R: RequestHead,
 {
     match decide(found, optional) {
@@ -334,7 +335,7 @@ pub async fn resolve_async<T, R>(
     optional: bool,
 ) -> Result<Option<Verified<T>>, Unresolved>
 where
-    T: DeserializeOwned + Clone,
+    T: DeserializeOwned,
     R: RequestHead,
 {
     match decide(found, optional) {
@@ -350,9 +351,9 @@ enum Decision<'a, T> {
     Verify(&'a Guard),
 }
 
-fn decide<T: Clone>(found: Found<'_, T>, optional: bool) -> Decision<'_, T> {
+fn decide<T>(found: Found<'_, T>, optional: bool) -> Decision<'_, T> {
     if let Some(v) = found.verified {
-        return Decision::Done(Ok(Some(v.clone())));
+        return Decision::Done(Ok(Some(v)));
     }
     if found.middleware_ran {
         if found.other_claims_type {
@@ -378,5 +379,120 @@ fn finish<T>(verified: Result<Option<Verified<T>>, Error>, optional: bool) -> Re
         Err(e) if optional && e.kind() == ErrorKind::Missing => Ok(None),
         Ok(None) => Err(Unresolved::Rejected(Error::new(ErrorKind::Missing))),
         Err(e) => Err(Unresolved::Rejected(e)),
+    }
+}
+
+/// What each framework's extractor says when the middleware is missing, or verifies another
+/// claims type; the rest of an [`ExtractError`] is shared.
+///
+/// ```
+/// let hints = jwtguard_core::guard::Hints {
+///     missing: "is the auth middleware installed on this route?",
+///     other_claims_type: "the auth middleware on this route verifies another claims type",
+/// };
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Hints {
+    /// When no middleware ran and no guard was provided.
+    pub missing: &'static str,
+    /// When the middleware verified the token into another claims type.
+    pub other_claims_type: &'static str,
+}
+
+/// Why an extractor has no claims for the handler, ready to render: an authentication failure
+/// (the RFC 6750 answer) or a misconfiguration (a 500 whose text names what is missing).
+///
+/// ```
+/// use jwtguard_core::guard::{ExtractError, Hints, Unresolved};
+/// const HINTS: Hints = Hints { missing: "is the middleware installed?", other_claims_type: "another type" };
+/// let e = ExtractError::explain::<serde_json::Value>(Unresolved::NoMiddleware, None, "Claims", HINTS);
+/// assert!(e.error().is_none());
+/// assert_eq!(e.to_string(), "Claims<Value> not found; is the middleware installed?");
+/// ```
+#[derive(Clone)]
+pub enum ExtractError {
+    /// Authentication failed: answer with `rejection`.
+    Auth {
+        /// The guard's RFC 6750 answer to `error`.
+        rejection: Rejection,
+        /// Why.
+        error: Error,
+    },
+    /// The extractor cannot work on this route: a server error.
+    NotFound {
+        /// The extractor (`Claims`, `Token`, ...).
+        what: &'static str,
+        /// The claims type's short name.
+        claims: &'static str,
+        /// What to check.
+        hint: &'static str,
+    },
+}
+
+impl ExtractError {
+    /// Turns [`resolve`]'s answer into what the extractor `what<T>` reports; `guard` renders an
+    /// authentication failure.
+    ///
+    /// ```
+    /// # use jwtguard_core::guard::{ExtractError, Hints, Unresolved};
+    /// # const HINTS: Hints = Hints { missing: "m", other_claims_type: "o" };
+    /// let e = ExtractError::explain::<u8>(Unresolved::OtherClaimsType, None, "Token", HINTS);
+    /// assert_eq!(e.to_string(), "Token<u8> not found; o");
+    /// ```
+    pub fn explain<T>(unresolved: Unresolved, guard: Option<&Guard>, what: &'static str, hints: Hints) -> Self {
+        match (unresolved, guard) {
+            (Unresolved::Rejected(error), Some(guard)) => ExtractError::Auth { rejection: guard.reject(&error), error },
+            (Unresolved::OtherClaimsType, _) => ExtractError::not_found::<T>(what, hints.other_claims_type),
+            _ => ExtractError::not_found::<T>(what, hints.missing),
+        }
+    }
+
+    /// The server error for the extractor `what<T>`, with `hint`.
+    ///
+    /// ```
+    /// let e = jwtguard_core::guard::ExtractError::not_found::<Vec<u8>>("Claims", "add the middleware");
+    /// assert_eq!(e.to_string(), "Claims<Vec<u8>> not found; add the middleware");
+    /// ```
+    pub fn not_found<T>(what: &'static str, hint: &'static str) -> Self {
+        ExtractError::NotFound { what, claims: short_name::<T>(), hint }
+    }
+
+    /// The authentication error, or `None` for a misconfiguration.
+    ///
+    /// ```
+    /// let e = jwtguard_core::guard::ExtractError::not_found::<u8>("Claims", "add the middleware");
+    /// assert!(e.error().is_none());
+    /// ```
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            ExtractError::Auth { error, .. } => Some(error),
+            ExtractError::NotFound { .. } => None,
+        }
+    }
+}
+
+/// `my_app::MyClaims` → `MyClaims`, `alloc::vec::Vec<u8>` → `Vec<u8>`.
+fn short_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    let start = base.rfind("::").map_or(0, |i| i + 2);
+    full.get(start..).unwrap_or(full)
+}
+
+impl std::fmt::Debug for ExtractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractError::Auth { error, .. } => f.debug_tuple("ClaimsRejection").field(error).finish(),
+            ExtractError::NotFound { what, claims, .. } => write!(f, "ClaimsRejection({what}<{claims}> not found)"),
+        }
+    }
+}
+
+impl std::fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractError::Auth { error, .. } => std::fmt::Display::fmt(error, f),
+            ExtractError::NotFound { what, claims, hint } => write!(f, "{what}<{claims}> not found; {hint}"),
+        }
     }
 }

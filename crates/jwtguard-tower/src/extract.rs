@@ -17,8 +17,8 @@ use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
-use jwtguard_core::guard::{Found, Unresolved, resolve_async};
-use jwtguard_core::{Error, Guard, Rejection, TokenInfo, Verified};
+use jwtguard_core::guard::{ExtractError, Found, Hints, resolve_async};
+use jwtguard_core::{Error, Guard, TokenInfo, Verified};
 use serde::de::DeserializeOwned;
 
 use crate::auth::{LayerRan, render};
@@ -164,12 +164,9 @@ impl<T> Deref for StateClaims<T> {
 /// }
 /// ```
 pub struct ClaimsRejection {
-    inner: RejectionKind,
-}
-
-enum RejectionKind {
-    Auth { rejection: Rejection, grpc: bool, error: Error },
-    NotFound { what: &'static str, claims: &'static str, hint: &'static str },
+    inner: ExtractError,
+    /// Answer as gRPC (the request was).
+    grpc: bool,
 }
 
 impl ClaimsRejection {
@@ -184,28 +181,19 @@ impl ClaimsRejection {
     /// }
     /// ```
     pub fn error(&self) -> Option<&Error> {
-        match &self.inner {
-            RejectionKind::Auth { error, .. } => Some(error),
-            RejectionKind::NotFound { .. } => None,
-        }
+        self.inner.error()
     }
 }
 
 impl fmt::Debug for ClaimsRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            RejectionKind::Auth { error, .. } => f.debug_tuple("ClaimsRejection").field(error).finish(),
-            RejectionKind::NotFound { what, claims, .. } => write!(f, "ClaimsRejection({what}<{claims}> not found)"),
-        }
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 
 impl fmt::Display for ClaimsRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            RejectionKind::Auth { error, .. } => fmt::Display::fmt(error, f),
-            RejectionKind::NotFound { what, claims, hint } => write!(f, "{what}<{claims}> not found; {hint}"),
-        }
+        fmt::Display::fmt(&self.inner, f)
     }
 }
 
@@ -214,33 +202,25 @@ impl std::error::Error for ClaimsRejection {}
 impl IntoResponse for ClaimsRejection {
     fn into_response(self) -> Response {
         match self.inner {
-            RejectionKind::Auth { rejection, grpc, error } => {
-                let mut res: Response = render(rejection, grpc);
+            ExtractError::Auth { rejection, error } => {
+                let mut res: Response = render(rejection, self.grpc);
                 res.extensions_mut().insert(error);
                 res
             }
-            RejectionKind::NotFound { what, claims, hint } => {
-                (StatusCode::INTERNAL_SERVER_ERROR, format!("{what}<{claims}> not found; {hint}")).into_response()
+            not_found @ ExtractError::NotFound { .. } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, not_found.to_string()).into_response()
             }
         }
     }
 }
 
-fn short_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let base = full.split('<').next().unwrap_or(full);
-    let start = base.rfind("::").map_or(0, |i| i + 2);
-    full.get(start..).unwrap_or(full)
-}
+const HINTS: Hints = Hints {
+    missing: "is JwtAuthLayer installed on this route?",
+    other_claims_type: "the JwtAuthLayer on this route verifies another claims type",
+};
 
-fn auth_rejection(guard: &Guard, error: Error, parts: &Parts) -> ClaimsRejection {
-    ClaimsRejection {
-        inner: RejectionKind::Auth { rejection: guard.reject(&error), grpc: is_grpc(&parts.headers), error },
-    }
-}
-
-/// The lookup behind every extractor; the decision itself is the core's
-/// [`resolve_async`](jwtguard_core::guard::resolve_async), shared with actix.
+/// The lookup behind every extractor; the decision and its explanation are the core's
+/// ([`resolve_async`], [`ExtractError`]), shared with actix.
 async fn lookup<T>(
     parts: &Parts,
     optional: bool,
@@ -253,22 +233,15 @@ where
     let ext = &parts.extensions;
     let guard = state.or_else(|| ext.get::<Guard>());
     let found = Found {
-        verified: ext.get::<Verified<T>>(),
+        verified: ext.get::<Verified<T>>().cloned(),
         middleware_ran: ext.get::<LayerRan>().is_some(),
         other_claims_type: ext.get::<TokenInfo>().is_some(),
         guard,
     };
     let head = Head { headers: &parts.headers, uri: &parts.uri };
-    resolve_async(found, &head, optional).await.map_err(|unresolved| {
-        let not_found =
-            |hint| ClaimsRejection { inner: RejectionKind::NotFound { what, claims: short_name::<T>(), hint } };
-        match (unresolved, guard) {
-            (Unresolved::Rejected(error), Some(guard)) => auth_rejection(guard, error, parts),
-            (Unresolved::OtherClaimsType, _) => {
-                not_found("the JwtAuthLayer on this route verifies another claims type")
-            }
-            _ => not_found("is JwtAuthLayer installed on this route?"),
-        }
+    resolve_async(found, &head, optional).await.map_err(|unresolved| ClaimsRejection {
+        inner: ExtractError::explain::<T>(unresolved, guard, what, HINTS),
+        grpc: is_grpc(&parts.headers),
     })
 }
 
@@ -276,16 +249,9 @@ async fn required<T>(parts: &Parts, what: &'static str, state: Option<&Guard>) -
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    match lookup::<T>(parts, false, what, state).await? {
-        Some(v) => Ok(v),
-        None => Err(ClaimsRejection {
-            inner: RejectionKind::NotFound {
-                what,
-                claims: short_name::<T>(),
-                hint: "is JwtAuthLayer installed on this route?",
-            },
-        }),
-    }
+    lookup::<T>(parts, false, what, state)
+        .await?
+        .ok_or_else(|| ClaimsRejection { inner: ExtractError::not_found::<T>(what, HINTS.missing), grpc: false })
 }
 
 impl<S, T> FromRequestParts<S> for Claims<T>
