@@ -199,8 +199,9 @@ pub enum Claim {
 /// The registered claims of a verified token, plus its scopes (`scope` as a space-separated
 /// string, RFC 8693 §4.2, or `scp` as a string or an array, as Okta and Entra ID send it).
 ///
-/// Times are whole seconds since the Unix epoch; a fractional `exp` is rounded down and a
-/// fractional `nbf`/`iat` up, so rounding never extends a token's life. `Debug` shows which
+/// Times are whole seconds since the Unix epoch; a fractional `exp` and `iat` are rounded down
+/// and a fractional `nbf` up, so rounding never extends a token's life (an earlier `iat` makes
+/// a token older for a maximum age and covered by a subject revocation of its second). `Debug` shows which
 /// claims are present, never their values.
 ///
 /// ```
@@ -557,7 +558,7 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
                         }
                         "exp" => c.exp = Some(map.next_value_seed(Date { up: false })?),
                         "nbf" => c.nbf = Some(map.next_value_seed(Date { up: true })?),
-                        "iat" => c.iat = Some(map.next_value_seed(Date { up: true })?),
+                        "iat" => c.iat = Some(map.next_value_seed(Date { up: false })?),
                         "scope" | "scp" => add_words(&mut c.scopes, map.next_value_seed(Strings)?),
                         "roles" => add_words(&mut c.roles, map.next_value_seed(Strings)?),
                         _ => map.next_value_seed(Skip)?,

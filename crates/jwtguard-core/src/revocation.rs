@@ -14,6 +14,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 use crate::{Error, ErrorKind, RegisteredClaims};
 
@@ -62,26 +63,39 @@ pub trait RevocationStore: Send + Sync + fmt::Debug + 'static {
     /// When the store cannot record it.
     fn revoke_jti<'a>(&'a self, jti: &'a str, until: i64) -> StoreFuture<'a, ()>;
 
-    /// Revokes every token of `sub` issued before `issued_before`, remembered until `until`
-    /// (the latest `exp` such a token can have).
+    /// Revokes every token of `sub` issued at or before `issued_up_to` ("log out everywhere":
+    /// pass the current time), remembered until `until` (the latest `exp` such a token can have).
+    ///
+    /// The exact rule: a token of `sub` is revoked when its `iat`, rounded down to a whole
+    /// second, is at most `issued_up_to`, and when it has no `iat` at all. So a token issued in
+    /// the same second as the call is revoked too, even if it was issued a moment after it: a
+    /// client that signs in again at once may have to sign in once more the next second.
     ///
     /// # Errors
     /// When the store cannot record it.
-    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_before: i64, until: i64) -> StoreFuture<'a, ()>;
+    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_up_to: i64, until: i64) -> StoreFuture<'a, ()>;
 }
 
 #[derive(Default)]
 struct Entries {
     /// jti -> until
     jtis: HashMap<String, i64>,
-    /// sub -> (issued_before, until)
+    /// sub -> (issued_up_to, until)
     subjects: HashMap<String, (i64, i64)>,
-    /// When expired entries were last swept.
-    swept: i64,
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.jtis.len() + self.subjects.len()
+    }
 }
 
 /// The embedded default: revocations in this process's memory. Entries expire with the tokens
 /// they cover, so nothing grows without bound.
+///
+/// A check takes the lock shared (never exclusively) and looks up two hash maps, whatever the
+/// number of entries; an empty store answers without locking at all. Expired entries are swept
+/// at most once a minute, by whichever check first finds the minute over.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -98,6 +112,11 @@ struct Entries {
 #[derive(Default)]
 pub struct InMemoryRevocations {
     entries: RwLock<Entries>,
+    /// The number of entries, kept beside the lock so that an empty store answers without it.
+    held: AtomicUsize,
+    /// The `now` of the read path's last sweep; claimed with a compare-and-swap, so one caller
+    /// a minute sweeps and every other one goes on without waiting.
+    swept: AtomicI64,
 }
 
 impl fmt::Debug for InMemoryRevocations {
@@ -127,7 +146,7 @@ impl InMemoryRevocations {
     /// # Ok::<_, jwtguard_core::Error>(())
     /// ```
     pub fn len(&self) -> usize {
-        self.entries.read().map(|e| e.jtis.len() + e.subjects.len()).unwrap_or(0)
+        self.entries.read().map(|e| e.len()).unwrap_or(0)
     }
 
     /// `true` when nothing is revoked.
@@ -155,6 +174,7 @@ impl InMemoryRevocations {
         let mut e = self.entries.write().map_err(|_| poisoned())?;
         let entry = e.jtis.entry(jti.to_owned()).or_insert(until);
         *entry = (*entry).max(until);
+        self.held.store(e.len(), Ordering::Release);
         Ok(())
     }
 
@@ -169,10 +189,11 @@ impl InMemoryRevocations {
     ///
     /// # Errors
     /// Only if the lock was poisoned.
-    pub fn record_subject(&self, sub: &str, issued_before: i64, until: i64) -> Result<(), Error> {
+    pub fn record_subject(&self, sub: &str, issued_up_to: i64, until: i64) -> Result<(), Error> {
         let mut e = self.entries.write().map_err(|_| poisoned())?;
-        let entry = e.subjects.entry(sub.to_owned()).or_insert((issued_before, until));
-        *entry = (entry.0.max(issued_before), entry.1.max(until));
+        let entry = e.subjects.entry(sub.to_owned()).or_insert((issued_up_to, until));
+        *entry = (entry.0.max(issued_up_to), entry.1.max(until));
+        self.held.store(e.len(), Ordering::Release);
         Ok(())
     }
 
@@ -191,7 +212,17 @@ impl InMemoryRevocations {
         if let Ok(mut e) = self.entries.write() {
             e.jtis.retain(|_, until| *until >= now);
             e.subjects.retain(|_, (_, until)| *until >= now);
-            e.swept = now;
+            self.held.store(e.len(), Ordering::Release);
+        }
+    }
+
+    /// The read path's sweep: at most once a minute of `now`, by the one caller that claims it.
+    fn sweep_now_and_then(&self, now: i64) {
+        let last = self.swept.load(Ordering::Relaxed);
+        if now.saturating_sub(last) > 60
+            && self.swept.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+        {
+            self.sweep(now.saturating_sub(KEEP_AFTER_END));
         }
     }
 }
@@ -202,21 +233,20 @@ fn poisoned() -> Error {
 
 impl RevocationStore for InMemoryRevocations {
     fn is_revoked(&self, claims: &RegisteredClaims, now: i64) -> Result<bool, Error> {
+        if self.held.load(Ordering::Acquire) == 0 {
+            return Ok(false);
+        }
         let revoked = {
             let e = self.entries.read().map_err(|_| poisoned())?;
             let by_jti = claims.jti().is_some_and(|jti| e.jtis.get(jti).is_some_and(|until| *until >= now));
             let by_subject = claims.sub().is_some_and(|sub| {
                 e.subjects
                     .get(sub)
-                    .is_some_and(|(before, until)| *until >= now && claims.iat().is_none_or(|iat| iat < *before))
+                    .is_some_and(|(up_to, until)| *until >= now && claims.iat().is_none_or(|iat| iat <= *up_to))
             });
-            // Sweep now and then on the read path, at most once a minute.
-            if now - e.swept > 60 && !(e.jtis.is_empty() && e.subjects.is_empty()) {
-                drop(e);
-                self.sweep(now.saturating_sub(KEEP_AFTER_END));
-            }
             by_jti || by_subject
         };
+        self.sweep_now_and_then(now);
         Ok(revoked)
     }
 
@@ -224,7 +254,57 @@ impl RevocationStore for InMemoryRevocations {
         Box::pin(std::future::ready(self.record_jti(jti, until)))
     }
 
-    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_before: i64, until: i64) -> StoreFuture<'a, ()> {
-        Box::pin(std::future::ready(self.record_subject(sub, issued_before, until)))
+    fn revoke_subject<'a>(&'a self, sub: &'a str, issued_up_to: i64, until: i64) -> StoreFuture<'a, ()> {
+        Box::pin(std::future::ready(self.record_subject(sub, issued_up_to, until)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(json: &str) -> RegisteredClaims {
+        serde_json::from_str(json).expect("valid claims")
+    }
+
+    const T: i64 = 1_700_000_000;
+
+    #[test]
+    fn read_path_sweeps_at_most_once_a_minute() {
+        let store = InMemoryRevocations::new();
+        let probe = claims(r#"{"jti":"probe","exp":4102444800}"#);
+        store.record_jti("live", T + 10_000).unwrap();
+        assert!(!store.is_revoked(&probe, T).unwrap()); // the first check sweeps
+        // An entry long past its end: the next sweep drops it, a check that does not sweep keeps it.
+        store.record_jti("dead", T - 2 * KEEP_AFTER_END).unwrap();
+        assert!(!store.is_revoked(&probe, T + 1).unwrap());
+        assert!(!store.is_revoked(&probe, T + 60).unwrap());
+        assert_eq!(store.len(), 2, "no sweep within the minute after the last one");
+        assert!(!store.is_revoked(&probe, T + 61).unwrap());
+        assert_eq!(store.len(), 1, "the next minute's first check sweeps");
+    }
+
+    #[test]
+    fn empty_store_answers_and_sweeps_nothing() {
+        let store = InMemoryRevocations::new();
+        assert!(!store.is_revoked(&claims(r#"{"jti":"a","sub":"s","iat":1}"#), T).unwrap());
+        store.record_jti("a", T + 10).unwrap();
+        assert!(store.is_revoked(&claims(r#"{"jti":"a"}"#), T).unwrap());
+        store.sweep(T + 11);
+        assert!(store.is_empty());
+        assert!(!store.is_revoked(&claims(r#"{"jti":"a"}"#), T).unwrap());
+    }
+
+    #[test]
+    fn log_out_everywhere_revokes_tokens_issued_in_the_same_second() {
+        let store = InMemoryRevocations::new();
+        store.record_subject("alice", T, T + 900).unwrap();
+        let at = |iat: &str| claims(&format!(r#"{{"sub":"alice","iat":{iat}}}"#));
+        assert!(store.is_revoked(&at("1700000000"), T).unwrap(), "iat equal to the cut-off");
+        assert!(store.is_revoked(&at("1700000000.9"), T).unwrap(), "a fractional iat in the cut-off second");
+        assert!(store.is_revoked(&at("1699999999"), T).unwrap(), "earlier");
+        assert!(!store.is_revoked(&at("1700000001"), T).unwrap(), "the next second is a new session");
+        assert!(store.is_revoked(&claims(r#"{"sub":"alice"}"#), T).unwrap(), "no iat: cannot be newer");
+        assert!(!store.is_revoked(&claims(r#"{"sub":"bob","iat":1}"#), T).unwrap());
     }
 }
