@@ -120,6 +120,23 @@ impl Algorithm {
         }
     }
 
+    /// The shortest HMAC secret this algorithm accepts: as long as its hash (RFC 7518 §3.2),
+    /// 32, 48 and 64 bytes for HS256, HS384 and HS512; 0 for the other algorithms.
+    ///
+    /// ```
+    /// use jwtguard_core::Algorithm;
+    /// assert_eq!(Algorithm::HS384.min_secret_len(), 48);
+    /// assert_eq!(Algorithm::ES256.min_secret_len(), 0);
+    /// ```
+    pub const fn min_secret_len(self) -> usize {
+        match self {
+            Algorithm::HS256 => 32,
+            Algorithm::HS384 => 48,
+            Algorithm::HS512 => 64,
+            _ => 0,
+        }
+    }
+
     /// Looks up a registered name, case-sensitively. `None` for `none` and for anything unknown.
     pub(crate) fn from_name(name: &str) -> Option<Algorithm> {
         Algorithm::ALL.into_iter().find(|a| a.as_str() == name)

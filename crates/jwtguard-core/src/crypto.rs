@@ -42,12 +42,12 @@ impl Material {
         }
     }
 
-    /// Checks sizes that every backend relies on.
-    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+    /// Checks sizes that every backend relies on, and the secret's length for `alg`.
+    pub(crate) fn check(&self, alg: Algorithm) -> Result<(), ConfigError> {
         match self {
-            Material::Hmac(k) if k.len() < 32 => Err(ConfigError::WeakSecret(k.len())),
+            Material::Hmac(k) => check_secret(alg, k.len()),
             Material::Rsa { n, .. } => {
-                let bits = n.iter().skip_while(|b| **b == 0).count() * 8;
+                let bits = rsa_bits(n);
                 if bits < 2048 {
                     Err(ConfigError::InvalidKey("RSA modulus shorter than 2048 bits"))
                 } else if bits > 8192 {
@@ -75,6 +75,18 @@ impl Material {
     }
 }
 
+/// An HMAC secret must be at least as long as the algorithm's hash (RFC 7518 §3.2): the one
+/// place this is decided, for verification and signing keys alike.
+pub(crate) fn check_secret(alg: Algorithm, len: usize) -> Result<(), ConfigError> {
+    if len < alg.min_secret_len().max(32) { Err(ConfigError::WeakSecret(len)) } else { Ok(()) }
+}
+
+/// The exact bit length of a big-endian modulus (leading zero bytes and bits not counted).
+fn rsa_bits(n: &[u8]) -> usize {
+    let n = &n[n.iter().take_while(|b| **b == 0).count()..];
+    n.first().map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize)
+}
+
 /// A ready-to-use signature check for one algorithm and one key.
 pub(crate) struct Verifier {
     alg: Algorithm,
@@ -96,7 +108,7 @@ impl Verifier {
         if alg.key_kind() != material.kind() {
             return Err(ConfigError::KeyAlgorithmMismatch { kind: material.kind(), alg });
         }
-        material.check()?;
+        material.check(alg)?;
         Ok(Verifier { alg, inner: Inner::new(alg, material)? })
     }
 
@@ -183,6 +195,15 @@ mod rc {
     use hmac::{KeyInit, Mac};
     use rsa::{BoxedUint, Pkcs1v15Sign, Pss};
     use sha2::{Digest, Sha256, Sha384, Sha512};
+
+    // A prepared HMAC state is two hash states that have absorbed the key (`HmacCore`: inner
+    // and outer pad): they must be wiped on drop, which the `sha2` crate's `zeroize` feature does
+    // (with `hmac`'s for its buffers). Fails to compile without it, here and in signing.rs alike.
+    const _: fn() = || {
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<sha2::block_api::Sha256VarCore>();
+        wiped_on_drop::<sha2::block_api::Sha512VarCore>();
+    };
 
     use super::Material;
     use crate::{Algorithm, ConfigError};

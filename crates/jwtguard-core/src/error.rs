@@ -297,8 +297,9 @@ pub enum ConfigError {
         /// The algorithm.
         alg: crate::Algorithm,
     },
-    /// An HMAC secret is shorter than 256 bits (RFC 7518 §3.2).
-    #[error("an HMAC secret must be at least 32 bytes, got {0}")]
+    /// An HMAC secret is shorter than its algorithm's hash: 32, 48 and 64 bytes for HS256,
+    /// HS384 and HS512 (RFC 7518 §3.2).
+    #[error("an HMAC secret must be at least as long as its hash (32, 48 or 64 bytes), got {0}")]
     WeakSecret(usize),
     /// Key material could not be parsed or is not a usable public key.
     #[error("invalid key: {0}")]

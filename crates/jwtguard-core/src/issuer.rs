@@ -122,9 +122,7 @@ impl SigningKey {
         if alg.key_kind() != KeyKind::Hmac {
             return Err(ConfigError::KeyAlgorithmMismatch { kind: KeyKind::Hmac, alg });
         }
-        if secret.len() < 32 {
-            return Err(ConfigError::WeakSecret(secret.len()));
-        }
+        crate::crypto::check_secret(alg, secret.len())?;
         Ok(SigningKey {
             kid: kid.into(),
             alg,

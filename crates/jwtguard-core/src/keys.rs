@@ -45,16 +45,22 @@ impl fmt::Debug for Key {
 impl Key {
     fn from_material(material: Material, only: Option<Algorithm>) -> Result<Key, ConfigError> {
         let kind = material.kind();
-        let algs: Vec<Algorithm> = match only {
-            Some(alg) if alg.key_kind() != kind => return Err(ConfigError::KeyAlgorithmMismatch { kind, alg }),
-            Some(alg) => vec![alg],
-            None => kind.algorithms().to_vec(),
+        let algs: Vec<Algorithm> = match (only, &material) {
+            (Some(alg), _) if alg.key_kind() != kind => return Err(ConfigError::KeyAlgorithmMismatch { kind, alg }),
+            (Some(alg), _) => vec![alg],
+            // A secret serves the HS algorithms whose hash is no longer than it (RFC 7518 §3.2).
+            (None, Material::Hmac(k)) => {
+                crate::crypto::check_secret(Algorithm::HS256, k.len())?;
+                kind.algorithms().iter().copied().filter(|a| k.len() >= a.min_secret_len()).collect()
+            }
+            (None, _) => kind.algorithms().to_vec(),
         };
         let verifiers = algs.into_iter().map(|a| Verifier::new(a, &material)).collect::<Result<_, _>>()?;
         Ok(Key { kid: None, kind, verifiers })
     }
 
-    /// An HMAC secret (HS256/384/512). It must be at least 32 bytes (RFC 7518 §3.2).
+    /// An HMAC secret. It serves each of HS256, HS384 and HS512 whose hash it is at least as
+    /// long as (32, 48 and 64 bytes, RFC 7518 §3.2); shorter than 32 bytes, it is refused.
     ///
     /// # Errors
     /// [`ConfigError::WeakSecret`] for a shorter secret.
@@ -149,17 +155,19 @@ impl Key {
     /// Restricts the key to one algorithm.
     ///
     /// # Errors
-    /// [`ConfigError::KeyAlgorithmMismatch`] when the key cannot verify `alg`.
+    /// [`ConfigError::KeyAlgorithmMismatch`] when the key cannot verify `alg`: another kind of
+    /// key, or a secret shorter than `alg`'s hash.
     ///
     /// ```
     /// use jwtguard_core::{Algorithm, Key};
-    /// let key = Key::hmac([7u8; 32])?.with_algorithm(Algorithm::HS512)?;
+    /// let key = Key::hmac([7u8; 64])?.with_algorithm(Algorithm::HS512)?;
     /// assert_eq!(key.algorithms().collect::<Vec<_>>(), [Algorithm::HS512]);
+    /// assert!(Key::hmac([7u8; 32])?.with_algorithm(Algorithm::HS512).is_err(), "32 bytes is too short for HS512");
     /// assert!(Key::hmac([7u8; 32])?.with_algorithm(Algorithm::RS256).is_err());
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn with_algorithm(mut self, alg: Algorithm) -> Result<Key, ConfigError> {
-        if alg.key_kind() != self.kind {
+        if self.verifier(alg).is_none() {
             return Err(ConfigError::KeyAlgorithmMismatch { kind: self.kind, alg });
         }
         self.verifiers.retain(|v| v.alg() == alg);
@@ -189,7 +197,8 @@ impl Key {
     /// The algorithms this key verifies.
     ///
     /// ```
-    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 32])?.algorithms().count(), 3);
+    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 64])?.algorithms().count(), 3);
+    /// assert_eq!(jwtguard_core::Key::hmac([7u8; 32])?.algorithms().count(), 1, "HS256 only");
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {

@@ -222,11 +222,21 @@ impl<T> fmt::Debug for Verified<T> {
 ///     .build()?;
 /// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
-#[derive(Debug)]
 pub struct TokenContext<'a> {
     header: &'a Header,
     registered: &'a RegisteredClaims,
     payload: &'a [u8],
+}
+
+/// Shows the header and which registered claims are present, never a claim's value.
+impl fmt::Debug for TokenContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenContext")
+            .field("header", self.header)
+            .field("registered", self.registered)
+            .field("payload", &format_args!("[{} bytes redacted]", self.payload.len()))
+            .finish()
+    }
 }
 
 impl TokenContext<'_> {
@@ -540,7 +550,7 @@ impl Validator {
     /// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
     ///
     /// let a = Validator::builder(Key::hmac([1u8; 32])?, [Algorithm::HS256]).issuer("https://a.example").build()?;
-    /// let b = Validator::builder(Key::hmac([2u8; 32])?, [Algorithm::HS384]).issuer("https://b.example").build()?;
+    /// let b = Validator::builder(Key::hmac([2u8; 48])?, [Algorithm::HS384]).issuer("https://b.example").build()?;
     /// let both = Validator::multi_issuer([a, b])?;
     /// // {"alg":"none"} . {"iss":"https://c.example","exp":1}
     /// let err = both.verify::<serde_json::Value>("eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2MuZXhhbXBsZSIsImV4cCI6MX0.").unwrap_err();

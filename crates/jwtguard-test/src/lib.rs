@@ -23,10 +23,10 @@ pub use jwtguard_core::{Algorithm, FixedClock, Key, KeySet, Validator};
 /// The instant the fixed clock shows: 2023-11-14T22:13:20Z.
 pub const NOW: i64 = 1_700_000_000;
 
-/// The fixture HMAC secret (32 bytes).
-pub const HMAC_SECRET: &[u8; 32] = b"jwtguard-test-secret-0123456789!";
+/// The fixture HMAC secret (64 bytes: long enough for HS512).
+pub const HMAC_SECRET: &[u8; 64] = b"jwtguard-test-secret-0123456789!jwtguard-test-secret-0123456789!";
 /// Another HMAC secret, for "wrong key" tests.
-pub const HMAC_SECRET_2: &[u8; 32] = b"jwtguard-test-secret-other-key!!";
+pub const HMAC_SECRET_2: &[u8; 64] = b"jwtguard-test-secret-other-key!!jwtguard-test-secret-other-key!!";
 
 /// A clock a test moves: starts at [`NOW`]; clones share the time.
 #[derive(Debug, Clone)]
