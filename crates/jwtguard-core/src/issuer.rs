@@ -258,19 +258,26 @@ impl fmt::Debug for IssuedToken {
 struct Ring {
     current: Arc<SigningKey>,
     next: Option<Arc<SigningKey>>,
-    /// Retired keys, published until the given time (their last token's `exp`).
+    /// Rotated-out keys, trusted and published until the given time (their last token's `exp`
+    /// plus a verifier's default leeway).
     previous: Vec<(Arc<SigningKey>, i64)>,
     /// The verification keys of all the above, rebuilt on every change.
     keyset: Arc<KeySet>,
+    /// The earliest end among `previous`: once the clock passes it, `keyset` holds a key that
+    /// must no longer verify, and the next read rebuilds it.
+    stale_after: i64,
 }
 
 impl Ring {
-    fn rebuild(&mut self) -> Result<(), ConfigError> {
+    /// Drops the rotated-out keys whose time is over at `now` and rebuilds the key set.
+    fn rebuild(&mut self, now: i64) -> Result<(), ConfigError> {
+        self.previous.retain(|(_, until)| *until >= now);
         let mut set = KeySet::new();
         for key in std::iter::once(&self.current).chain(&self.next).chain(self.previous.iter().map(|(k, _)| k)) {
             set = set.with(key.verification_key()?);
         }
         self.keyset = Arc::new(set);
+        self.stale_after = self.previous.iter().map(|(_, until)| *until).min().unwrap_or(i64::MAX);
         Ok(())
     }
 }
@@ -415,8 +422,14 @@ impl TokenIssuerBuilder {
         if ttl == 0 {
             return Err(ConfigError::InvalidSetting("token lifetime must be positive"));
         }
-        let mut ring = Ring { current: Arc::new(self.key), next: None, previous: Vec::new(), keyset: Arc::default() };
-        ring.rebuild()?;
+        let mut ring = Ring {
+            current: Arc::new(self.key),
+            next: None,
+            previous: Vec::new(),
+            keyset: Arc::default(),
+            stale_after: i64::MAX,
+        };
+        ring.rebuild(self.clock.now())?;
         Ok(TokenIssuer {
             inner: Arc::new(IssuerInner { ring: RwLock::new(ring), iss, aud: self.aud, ttl, clock: self.clock }),
         })
@@ -538,7 +551,7 @@ impl TokenIssuer {
             return Err(ConfigError::InvalidSetting("kid already in use"));
         }
         r.next = Some(Arc::new(key));
-        r.rebuild()
+        r.rebuild(self.inner.clock.now())
     }
 
     /// Starts signing with the prepared next key. The old key stays published until every
@@ -566,9 +579,45 @@ impl TokenIssuer {
         let old = std::mem::replace(&mut r.current, next);
         // Until its last token expires, plus a default leeway for verifiers' clock skew.
         let until = now.saturating_add(self.inner.ttl).saturating_add(60);
-        r.previous.retain(|(_, u)| *u >= now);
         r.previous.push((old, until));
-        r.rebuild()
+        r.rebuild(now)
+    }
+
+    /// Stops trusting the key `kid` at once, for a key that leaked: it leaves the JWKS and the
+    /// key set of every validator that verifies with this issuer, and tokens it signed are
+    /// refused from now on, however long they had left. The signing key itself cannot be
+    /// retired: prepare a new one, [`rotate`](TokenIssuer::rotate), then retire the old one.
+    ///
+    /// ```
+    /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?).issuer("https://auth.example").build()?;
+    /// // k1 leaked: sign with k2 from now on and refuse everything k1 signed.
+    /// issuer.prepare_next(SigningKey::generate_ed25519("k2")?)?;
+    /// issuer.rotate()?;
+    /// issuer.retire("k1")?;
+    /// assert_eq!(issuer.jwks()["keys"].as_array().unwrap().len(), 1);
+    /// assert!(issuer.retire("k2").is_err(), "k2 signs");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] when `kid` is the signing key or no key of the issuer.
+    pub fn retire(&self, kid: &str) -> Result<(), ConfigError> {
+        let now = self.inner.clock.now();
+        let mut r =
+            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        if r.current.kid == kid {
+            return Err(ConfigError::InvalidSetting("the signing key cannot be retired: rotate first"));
+        }
+        let before = r.previous.len() + usize::from(r.next.is_some());
+        r.previous.retain(|(k, _)| k.kid != kid);
+        if r.next.as_ref().is_some_and(|k| k.kid == kid) {
+            r.next = None;
+        }
+        if r.previous.len() + usize::from(r.next.is_some()) == before {
+            return Err(ConfigError::InvalidSetting("no key of the issuer has this kid"));
+        }
+        r.rebuild(now)
     }
 
     /// The `iss` of the tokens.
@@ -585,8 +634,21 @@ impl TokenIssuer {
 }
 
 impl KeyProvider for TokenIssuer {
+    /// The signing key, the next one and the rotated-out ones whose time is not over: checked
+    /// against the clock on every read, so a key stops verifying the moment its time ends.
     fn keys(&self) -> Result<Arc<KeySet>, Error> {
-        Ok(self.inner.ring.read().map_err(|_| lock_error())?.keyset.clone())
+        let now = self.inner.clock.now();
+        {
+            let r = self.inner.ring.read().map_err(|_| lock_error())?;
+            if now <= r.stale_after {
+                return Ok(r.keyset.clone());
+            }
+        }
+        let mut r = self.inner.ring.write().map_err(|_| lock_error())?;
+        if now > r.stale_after {
+            r.rebuild(now).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        }
+        Ok(r.keyset.clone())
     }
 
     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {

@@ -132,3 +132,61 @@ fn key_and_algorithm_must_agree() {
     assert!(SigningKey::hmac(HMAC_SECRET, Algorithm::RS256, "k").is_err());
     assert!(TokenIssuer::builder(SigningKey::generate_ed25519("k").unwrap()).build().is_err());
 }
+
+/// The same private key as `k1` of an issuer: what someone holding a leaked or rotated-out key
+/// can sign with, a fresh `exp` included.
+fn p256_issuer(kid: &str, clock: &TestClock) -> TokenIssuer {
+    issuer(SigningKey::from_pkcs8_pem(&Fixture::P256.private_pem().unwrap(), Algorithm::ES256, kid).unwrap(), clock)
+}
+
+#[test]
+fn rotated_out_key_stops_verifying_in_process_when_its_time_ends() {
+    let c = clock();
+    let iss = p256_issuer("k1", &c);
+    let holder_of_k1 = p256_issuer("k1", &c);
+    let v = Validator::builder(iss.clone(), [Algorithm::ES256, Algorithm::EdDSA])
+        .audience("api")
+        .clock(c.clone())
+        .build()
+        .unwrap();
+    iss.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
+    iss.rotate().unwrap(); // k1 is trusted until NOW + 600 (ttl) + 60 (leeway)
+
+    c.set(NOW + 660);
+    let fresh = holder_of_k1.issue(&Issue::subject("a")).unwrap().token;
+    assert!(v.verify::<Value>(&fresh).is_ok(), "k1 is still trusted up to its end");
+    c.set(NOW + 661);
+    let fresh = holder_of_k1.issue(&Issue::subject("a")).unwrap().token;
+    assert_eq!(v.verify::<Value>(&fresh).unwrap_err().kind(), ErrorKind::UnknownKey);
+    let new = iss.issue(&Issue::subject("a")).unwrap().token;
+    assert!(v.verify::<Value>(&new).is_ok());
+}
+
+#[test]
+fn retired_key_is_refused_at_once_and_leaves_the_jwks() {
+    let c = clock();
+    let iss = p256_issuer("k1", &c);
+    let holder_of_k1 = p256_issuer("k1", &c);
+    let v = Validator::builder(iss.clone(), [Algorithm::ES256, Algorithm::EdDSA])
+        .audience("api")
+        .clock(c.clone())
+        .build()
+        .unwrap();
+    let before = holder_of_k1.issue(&Issue::subject("a")).unwrap().token;
+    iss.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
+    iss.rotate().unwrap();
+    assert!(v.verify::<Value>(&before).is_ok());
+
+    iss.retire("k1").unwrap();
+    assert_eq!(v.verify::<Value>(&before).unwrap_err().kind(), ErrorKind::UnknownKey);
+    let kids: Vec<_> = iss.jwks()["keys"].as_array().unwrap().iter().map(|k| k["kid"].clone()).collect();
+    assert_eq!(kids, ["k2"]);
+    assert!(v.verify::<Value>(&iss.issue(&Issue::subject("a")).unwrap().token).is_ok());
+
+    assert!(matches!(iss.retire("k2"), Err(ConfigError::InvalidSetting(_))), "the signing key");
+    assert!(matches!(iss.retire("k1"), Err(ConfigError::InvalidSetting(_))), "already gone");
+    // A prepared key can be withdrawn before it signs.
+    iss.prepare_next(SigningKey::generate_ed25519("k3").unwrap()).unwrap();
+    iss.retire("k3").unwrap();
+    assert!(matches!(iss.rotate(), Err(ConfigError::InvalidSetting(_))), "nothing prepared any more");
+}
