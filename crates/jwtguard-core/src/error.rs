@@ -316,6 +316,10 @@ pub enum ConfigError {
     /// A key set has no usable key.
     #[error("no usable key")]
     NoUsableKey,
+    /// A symmetric (`oct`) key came from a remote or provider key set, which anyone who can read
+    /// it could use to forge tokens; refused unless the application opts in.
+    #[error("symmetric key from a remote or provider key set refused")]
+    SymmetricKeyRefused,
     /// A realm, scope or other value would not fit in a `WWW-Authenticate` header.
     #[error("invalid {0}: only printable ASCII is allowed")]
     InvalidHeaderValue(&'static str),

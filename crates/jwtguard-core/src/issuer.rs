@@ -654,6 +654,11 @@ impl KeyProvider for TokenIssuer {
     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {
         None
     }
+
+    /// An HMAC signing key is this process's own secret, never published.
+    fn allows_symmetric_keys(&self) -> bool {
+        true
+    }
 }
 
 impl From<TokenIssuer> for crate::provider::KeySource {

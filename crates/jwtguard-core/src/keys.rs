@@ -496,6 +496,29 @@ impl KeySet {
         &self.skipped
     }
 
+    /// The same set without its symmetric (HMAC) keys, which move to [`KeySet::skipped`] with
+    /// [`ConfigError::SymmetricKeyRefused`]: what a remote key set does unless the application
+    /// opts in, since anyone who can read a published `oct` key can forge tokens with it.
+    ///
+    /// ```
+    /// use jwtguard_core::{ConfigError, Key, KeySet};
+    /// let jwks = r#"{"keys":[{"kty":"oct","kid":"h","k":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+    ///   {"kty":"EC","crv":"P-256","kid":"e","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+    /// let keys = KeySet::from_jwks(jwks)?.without_symmetric_keys();
+    /// assert_eq!(keys.len(), 1);
+    /// assert!(matches!(keys.skipped()[0].reason, ConfigError::SymmetricKeyRefused));
+    /// # Ok::<_, ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn without_symmetric_keys(mut self) -> KeySet {
+        let (symmetric, keys): (Vec<Key>, Vec<Key>) =
+            std::mem::take(&mut self.keys).into_iter().partition(|k| k.kind == KeyKind::Hmac);
+        self.keys = keys;
+        self.skipped
+            .extend(symmetric.into_iter().map(|k| SkippedKey { kid: k.kid, reason: ConfigError::SymmetricKeyRefused }));
+        self
+    }
+
     /// The verifiers that may check a token with this `kid` and `alg`.
     pub(crate) fn candidates<'a>(
         &'a self,

@@ -56,6 +56,30 @@ pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
     /// A token named a key the current keys lack. Return a refetch to wait for (one shared by
     /// every caller that needs it), or `None` to fail fast, during a cooldown.
     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>>;
+
+    /// Whether HMAC keys from this provider may verify tokens. Defaults to `false`: a key set
+    /// that comes from elsewhere (a remote JWKS, a shared document) may be readable by others,
+    /// and whoever can read a symmetric key can forge tokens with it, so a validator refuses HS
+    /// algorithms with such a provider ([`ErrorKind::AlgorithmNotAllowed`](crate::ErrorKind)).
+    /// Return `true` only for secrets that this process holds privately, as
+    /// [`TokenIssuer`](crate::issuer::TokenIssuer) does for its own HMAC signing keys.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use jwtguard_core::provider::{KeyProvider, RefreshFuture};
+    /// # use jwtguard_core::{Error, KeySet};
+    /// /// Secrets read from this process's own vault.
+    /// #[derive(Debug)]
+    /// struct Vault(Arc<KeySet>);
+    /// impl KeyProvider for Vault {
+    ///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
+    ///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+    ///     fn allows_symmetric_keys(&self) -> bool { true }
+    /// }
+    /// ```
+    fn allows_symmetric_keys(&self) -> bool {
+        false
+    }
 }
 
 /// What a validator verifies with: a fixed [`KeySet`] or a [`KeyProvider`].

@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::claims::{Claim, Header, IssOnly, RawHeader, RegisteredClaims};
 use crate::provider::KeySource;
 use crate::revocation::RevocationStore;
-use crate::{Algorithm, ConfigError, Error, ErrorKind, KeySet};
+use crate::{Algorithm, ConfigError, Error, ErrorKind, KeyKind, KeySet};
 
 /// The time source. Tests and the CLI's `--at` pin it; the default reads the system clock.
 ///
@@ -657,6 +657,13 @@ impl Validator {
             let keys: &KeySet = match &i.keys {
                 KeySource::Static(keys) => keys,
                 KeySource::Provider(provider) => {
+                    // Symmetric keys from a provider only where it vouches for them.
+                    if alg.key_kind() == KeyKind::Hmac && !provider.allows_symmetric_keys() {
+                        return Err(Error::detailed(
+                            ErrorKind::AlgorithmNotAllowed,
+                            "HMAC with a key provider that refuses symmetric keys",
+                        ));
+                    }
                     snapshot = provider.keys()?;
                     &snapshot
                 }

@@ -108,3 +108,56 @@ fn token_context_debug_shows_no_claim_value() {
         assert!(!debug.contains(as_bytes.trim_matches(['[', ']'])), "{secret} leaked as bytes: {debug}");
     }
 }
+
+/// A key provider serving a fixed set, vouching for symmetric keys or not.
+#[derive(Debug)]
+struct Provider(Arc<KeySet>, bool);
+
+impl jwtguard_core::provider::KeyProvider for Provider {
+    fn keys(&self) -> Result<Arc<KeySet>, jwtguard_core::Error> {
+        Ok(self.0.clone())
+    }
+    fn refresh_unknown(&self) -> Option<jwtguard_core::provider::RefreshFuture<'_>> {
+        None
+    }
+    fn allows_symmetric_keys(&self) -> bool {
+        self.1
+    }
+}
+
+fn hs256_token(secret: &[u8]) -> String {
+    let input = format!("{}.{}", b64(br#"{"alg":"HS256","kid":"h"}"#), b64(br#"{"exp":4102444800}"#));
+    let tag = aws_lc_rs::hmac::sign(&aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret), input.as_bytes());
+    format!("{input}.{}", b64(tag.as_ref()))
+}
+
+/// Anyone who can read a published `oct` JWK can sign with it: a provider's symmetric keys must
+/// not verify unless the provider vouches for them (DESIGN.md, security defaults).
+#[test]
+fn symmetric_key_from_a_provider_is_refused_unless_it_vouches_for_it() {
+    let secret = [5u8; 32];
+    let set = || Arc::new(KeySet::from(Key::hmac(secret).unwrap().with_kid("h")));
+    let refusing = jwtguard_core::provider::KeySource::provider(Provider(set(), false));
+    let v = Validator::builder(refusing, [Algorithm::HS256, Algorithm::ES256]).build().unwrap();
+    assert_eq!(v.verify::<Value>(&hs256_token(&secret)).unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+
+    let vouching = jwtguard_core::provider::KeySource::provider(Provider(set(), true));
+    let v = Validator::builder(vouching, [Algorithm::HS256]).build().unwrap();
+    assert!(v.verify::<Value>(&hs256_token(&secret)).is_ok());
+
+    // A fixed key set the application loaded itself is its own choice.
+    let v = Validator::builder(KeySet::from(Key::hmac(secret).unwrap()), [Algorithm::HS256]).build().unwrap();
+    assert!(v.verify::<Value>(&hs256_token(&secret)).is_ok());
+}
+
+#[test]
+fn token_issuer_vouches_for_its_own_hmac_signing_key() {
+    let issuer =
+        jwtguard_core::issuer::TokenIssuer::builder(SigningKey::hmac([5u8; 32], Algorithm::HS256, "h").unwrap())
+            .issuer("https://auth.example")
+            .build()
+            .unwrap();
+    let v = Validator::builder(issuer.clone(), [Algorithm::HS256]).build().unwrap();
+    let token = issuer.issue(&jwtguard_core::issuer::Issue::subject("svc")).unwrap().token;
+    assert!(v.verify::<Value>(&token).is_ok());
+}

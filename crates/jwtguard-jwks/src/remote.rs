@@ -57,6 +57,7 @@ pub struct RemoteJwksBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     max_body: usize,
+    symmetric: bool,
 }
 
 struct Shared {
@@ -91,6 +92,8 @@ struct Limits {
     cooldown: Duration,
     max_stale: Duration,
     max_body: usize,
+    /// Whether `oct` keys of the document may verify (off unless the application opts in).
+    symmetric: bool,
 }
 
 impl RemoteJwks {
@@ -119,6 +122,7 @@ impl RemoteJwks {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             max_body: 1024 * 1024,
+            symmetric: false,
         })
     }
 
@@ -205,6 +209,10 @@ impl KeyProvider for RemoteJwks {
         let generation = self.shared.generation.load(Ordering::Acquire);
         Some(Box::pin(self.shared.refresh(generation, true)))
     }
+
+    fn allows_symmetric_keys(&self) -> bool {
+        self.shared.cfg.symmetric
+    }
 }
 
 impl Shared {
@@ -267,9 +275,15 @@ impl Shared {
                 .map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
         let text = std::str::from_utf8(&fetched.body)
             .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "JWKS is not UTF-8"))?;
-        let keys = KeySet::from_jwks(text).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        let mut keys = KeySet::from_jwks(text).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
+        if !self.cfg.symmetric {
+            keys = keys.without_symmetric_keys();
+        }
         for skipped in keys.skipped() {
             tracing::warn!(url = %self.url, kid = ?skipped.kid, reason = %skipped.reason, "JWKS key skipped");
+        }
+        if keys.is_empty() {
+            return Err(Error::with_source(ErrorKind::KeysUnavailable, ConfigError::NoUsableKey));
         }
         Ok((keys, fetched.max_age))
     }
@@ -426,6 +440,21 @@ impl RemoteJwksBuilder {
         self
     }
 
+    /// Lets symmetric (`oct`) keys of the document verify HS tokens. Defaults to: refused, each
+    /// skipped and logged like any other unusable key, and HS algorithms answered
+    /// `AlgorithmNotAllowed`: whoever can read a published secret can forge tokens with it.
+    /// Only for a key set that is itself a secret, served to this service alone.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("https://vault.internal/jwks")?.insecure_allow_symmetric_keys().build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn insecure_allow_symmetric_keys(mut self) -> Self {
+        self.symmetric = true;
+        self
+    }
+
     /// Builds the key source and starts its background refresh on the current tokio runtime.
     ///
     /// ```
@@ -457,6 +486,7 @@ impl RemoteJwksBuilder {
                 cooldown: self.cooldown,
                 max_stale: self.max_stale,
                 max_body: self.max_body,
+                symmetric: self.symmetric,
             },
             keys: RwLock::new(None),
             inflight: tokio::sync::Mutex::new(()),

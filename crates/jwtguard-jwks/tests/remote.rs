@@ -272,3 +272,28 @@ async fn the_background_refresh_honours_max_age_within_bounds() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(idp.hits() - hits <= 3, "{} fetches in 1.2 s", idp.hits() - hits);
 }
+
+/// A remote JWKS carrying `kty: "oct"` with HS256 in the allow-list would let anyone who can
+/// read the JWKS forge tokens: such keys are skipped unless the application opts in.
+#[tokio::test]
+async fn symmetric_key_in_a_remote_jwks_is_refused_unless_opted_in() {
+    let secret = jwtguard_test::HMAC_SECRET;
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    idp.set_doc(
+        json!({"keys": [Fixture::P256.jwk("k1"), {"kty": "oct", "kid": "h", "k": jwtguard_test::b64(secret)}]}),
+    );
+    let forged = Minter::new(Algorithm::HS256).kid("h").token(&json!({"sub": "mallory", "exp": now() + 600}));
+
+    let jwks = ready(&idp).await;
+    let keys = jwks.keys().unwrap();
+    assert_eq!(keys.len(), 1, "only the EC key serves");
+    assert_eq!(keys.skipped()[0].kid.as_deref(), Some("h"));
+    let v = Validator::builder(jwks.clone(), [Algorithm::ES256, Algorithm::HS256]).build().unwrap();
+    assert_eq!(v.verify_async::<Value>(&forged).await.unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+    assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok());
+
+    let opted_in = RemoteJwks::builder(&idp.url("/jwks")).unwrap().insecure_allow_symmetric_keys().build().unwrap();
+    opted_in.wait_ready(Duration::from_secs(5)).await.unwrap();
+    let v = Validator::builder(opted_in, [Algorithm::HS256]).build().unwrap();
+    assert!(v.verify_async::<Value>(&forged).await.is_ok());
+}
