@@ -2,11 +2,14 @@
 //! made at start, in-memory stores), or shared ones (`SIGNING_KEY_FILE`, `REDIS_URL`), and the
 //! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use aws_lc_rs::digest::{SHA256, digest};
 use jwtguard::issuer::{Issue, SigningKey, TokenIssuer};
 use jwtguard::refresh::{InMemoryRefreshStore, RefreshError, RefreshStore, RefreshTokens};
 use jwtguard::revocation::{InMemoryRevocations, RevocationStore};
@@ -16,6 +19,11 @@ use serde::{Deserialize, Serialize};
 pub(crate) const ISSUER: &str = "jwtguard-quickstart";
 pub(crate) const AUDIENCE: &str = "jwtguard-quickstart-api";
 const ACCESS_TTL: Duration = Duration::from_secs(900);
+
+/// The demo account. A real service looks the user up and verifies a stored password hash
+/// (Argon2id, scrypt), whose check is constant-time like [`same_secret`].
+const DEMO_USERNAME: &str = "demo";
+const DEMO_PASSWORD: &str = "demo";
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct MyClaims {
@@ -47,26 +55,52 @@ impl Settings {
     }
 }
 
-/// `POST /login` body.
-#[derive(Debug, Deserialize)]
+/// `POST /login` body. `Debug` leaves the password out.
+#[derive(Deserialize)]
 pub(crate) struct Login {
     pub(crate) username: String,
     pub(crate) password: String,
 }
 
-/// `POST /token/refresh` and `POST /logout` body.
-#[derive(Debug, Deserialize)]
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &format_args!("[redacted]"))
+            .finish()
+    }
+}
+
+/// `POST /token/refresh` and `POST /logout` body. `Debug` leaves the token out.
+#[derive(Deserialize)]
 pub(crate) struct RefreshRequest {
     pub(crate) refresh_token: String,
 }
 
-/// The RFC 6749 §5.1 token response.
-#[derive(Debug, Serialize)]
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshRequest").field("refresh_token", &format_args!("[redacted]")).finish()
+    }
+}
+
+/// The RFC 6749 §5.1 token response. `Debug` leaves the tokens out.
+#[derive(Serialize)]
 pub(crate) struct TokenResponse {
     access_token: String,
     refresh_token: String,
     token_type: &'static str,
     expires_in: u64,
+}
+
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &format_args!("[redacted]"))
+            .field("refresh_token", &format_args!("[redacted]"))
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
 }
 
 /// Why a flow step failed, and the status it maps to.
@@ -96,6 +130,14 @@ impl FlowError {
         };
         serde_json::json!({ "error": error })
     }
+}
+
+/// Whether `given` equals `expected`, in a time that tells nothing about `expected`: their
+/// SHA-256 digests, of one fixed length, are compared in constant time, so neither a matching
+/// prefix nor the length shows.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let (given, expected) = (digest(&SHA256, given.as_bytes()), digest(&SHA256, expected.as_bytes()));
+    verify_slices_are_equal(given.as_ref(), expected.as_ref()).is_ok()
 }
 
 impl From<Error> for FlowError {
@@ -167,7 +209,10 @@ impl Auth {
 
     /// `POST /login`: demo / demo.
     pub(crate) async fn login(&self, login: &Login) -> Result<TokenResponse, FlowError> {
-        if (login.username.as_str(), login.password.as_str()) != ("demo", "demo") {
+        // Both compared, always (`&`, not `&&`): the time tells neither whether the user name was
+        // right nor anything of the password.
+        let known = same_secret(&login.username, DEMO_USERNAME) & same_secret(&login.password, DEMO_PASSWORD);
+        if !known {
             return Err(FlowError::BadCredentials);
         }
         let scope = "orders:read orders:write";
