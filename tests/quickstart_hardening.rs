@@ -1,16 +1,239 @@
-//! The quickstarts' token flow (issue 9): no password or token in `Debug` output, and the
-//! constant-time credential check accepts exactly the demo account.
+//! The quickstarts' token flow (issue 9): the RFC 6749 §5.2 `invalid_request` JSON for a body
+//! the routes cannot use, `Cache-Control: no-store` on every token-flow answer, and no password
+//! or token in `Debug` output. The real axum and actix apps run over HTTP with the embedded
+//! default (no Redis) and must answer alike: same status, headers (but `date`) and body.
+//!
+//! Distinct client addresses are distinct loopback sources (127.0.0.2, 127.0.0.3, ...): Linux
+//! routes all of 127.0.0.0/8 to the loopback interface.
 #![cfg(all(feature = "axum", feature = "actix", feature = "redis"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "../examples/common/actix_app.rs"]
+mod actix_app;
+#[path = "../examples/common/axum_app.rs"]
+mod axum_app;
 #[path = "../examples/common/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
 
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+
 use quickstart::{Auth, Login, RefreshRequest, Settings};
+use serde_json::{Value, json};
+
+const INVALID_REQUEST: &str = r#"{"error":"invalid_request"}"#;
 
 fn embedded() -> Settings {
     Settings { port: 0, redis_url: None, signing_key_file: None }
+}
+
+async fn start_axum() -> SocketAddr {
+    let auth = Auth::new(&embedded()).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, axum_app::router(auth)).await.unwrap() });
+    addr
+}
+
+async fn start_actix() -> SocketAddr {
+    let auth = Auth::new(&embedded()).await.unwrap();
+    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(actix_app::routes(auth.clone())))
+        .workers(1)
+        .bind(("127.0.0.1", 0))
+        .unwrap();
+    let addr = server.addrs()[0];
+    actix_web::rt::spawn(server.run());
+    addr
+}
+
+/// The two apps, each started fresh (so each has its own, untouched rate limit).
+struct Apps {
+    axum: SocketAddr,
+    actix: SocketAddr,
+}
+
+impl Apps {
+    async fn start() -> Apps {
+        Apps { axum: start_axum().await, actix: start_actix().await }
+    }
+    fn each(&self) -> [(&'static str, SocketAddr); 2] {
+        [("axum", self.axum), ("actix", self.actix)]
+    }
+}
+
+/// A client whose connections come from `127.0.0.<last>`.
+fn client(last: u8) -> reqwest::Client {
+    reqwest::Client::builder().local_address(IpAddr::from([127, 0, 0, last])).build().unwrap()
+}
+
+/// What a client sees of an answer, but the `date` header.
+#[derive(Debug, Clone, PartialEq)]
+struct Reply {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Reply {
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| *name != "date")
+        .map(|(name, value)| (name.to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let body = String::from_utf8_lossy(&res.bytes().await.unwrap()).into_owned();
+    Reply { status, headers, body }
+}
+
+async fn post_json(c: &reqwest::Client, addr: SocketAddr, path: &str, body: Value) -> Reply {
+    send(c.post(format!("http://{addr}{path}")).json(&body)).await
+}
+
+async fn login(c: &reqwest::Client, addr: SocketAddr) -> (String, String) {
+    let reply = post_json(c, addr, "/login", json!({"username": "demo", "password": "demo"})).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    let body: Value = serde_json::from_str(&reply.body).unwrap();
+    (body["access_token"].as_str().unwrap().to_owned(), body["refresh_token"].as_str().unwrap().to_owned())
+}
+
+/// One request the credential routes cannot use.
+struct Unusable {
+    what: &'static str,
+    path: &'static str,
+    content_type: Option<&'static str>,
+    body: String,
+}
+
+fn unusable(what: &'static str, path: &'static str, content_type: Option<&'static str>, body: &str) -> Unusable {
+    Unusable { what, path, content_type, body: body.to_owned() }
+}
+
+#[actix_web::test]
+async fn unusable_bodies_get_the_rfc6749_invalid_request_json() {
+    let apps = Apps::start().await;
+    let json = Some("application/json");
+    let login_json = r#"{"username":"demo","password":"demo"}"#;
+    let refresh_json = r#"{"refresh_token":"x"}"#;
+    // Each path's cases come from one address.
+    let cases = [
+        (
+            5,
+            vec![
+                unusable("a non-JSON body", "/login", json, "username=demo&password=demo"),
+                unusable("a JSON body missing a field", "/login", json, r#"{"username":"demo"}"#),
+                unusable("a field of the wrong type", "/login", json, r#"{"username":"demo","password":1}"#),
+                unusable("a wrong content type", "/login", Some("text/plain"), login_json),
+                unusable("no content type", "/login", None, login_json),
+            ],
+        ),
+        (
+            6,
+            vec![
+                unusable("a non-JSON body", "/token/refresh", json, "refresh_token=x"),
+                unusable("a JSON body missing a field", "/token/refresh", json, "{}"),
+                unusable("an empty body", "/token/refresh", json, ""),
+                unusable(
+                    "a form content type",
+                    "/token/refresh",
+                    Some("application/x-www-form-urlencoded"),
+                    refresh_json,
+                ),
+                unusable(
+                    "a body over the limit",
+                    "/token/refresh",
+                    json,
+                    &format!(r#"{{"refresh_token":"{}"}}"#, "x".repeat(64 * 1024)),
+                ),
+            ],
+        ),
+        (
+            7,
+            vec![
+                unusable("a non-JSON body", "/logout", json, "refresh_token=x"),
+                unusable("a JSON body missing a field", "/logout", json, r#"{"refresh":"x"}"#),
+                unusable("trailing garbage", "/logout", json, r#"{"refresh_token":"x"} x"#),
+                unusable("a wrong content type", "/logout", Some("text/plain"), refresh_json),
+            ],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (source, requests) in &cases {
+        let c = client(*source);
+        let mut tokens = BTreeMap::new();
+        for (name, addr) in apps.each() {
+            tokens.insert(name, login(&client(8), addr).await.0);
+        }
+        for case in requests {
+            let mut replies = Vec::new();
+            for (name, addr) in apps.each() {
+                let mut req = c.post(format!("http://{addr}{}", case.path)).body(case.body.clone());
+                if let Some(ct) = case.content_type {
+                    req = req.header("content-type", ct);
+                }
+                if case.path == "/logout" {
+                    req = req.bearer_auth(&tokens[name]);
+                }
+                let reply = send(req).await;
+                let expected = reply.status == 400
+                    && reply.header("content-type") == Some("application/json")
+                    && reply.header("cache-control") == Some("no-store")
+                    && reply.body == INVALID_REQUEST;
+                if !expected {
+                    wrong.push(format!("{name} {} with {}: {reply:?}", case.path, case.what));
+                }
+                replies.push(reply);
+            }
+            if replies[0] != replies[1] {
+                wrong.push(format!("{} with {}: axum and actix differ: {replies:?}", case.path, case.what));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "not the RFC 6749 invalid_request answer:\n{}", wrong.join("\n"));
+}
+
+#[actix_web::test]
+async fn token_flow_answers_say_no_store_and_match_across_apps() {
+    let apps = Apps::start().await;
+    let c = client(9);
+    let mut seen = Vec::new();
+    for (name, addr) in apps.each() {
+        let login = post_json(&c, addr, "/login", json!({"username": "demo", "password": "demo"})).await;
+        let body: Value = serde_json::from_str(&login.body).unwrap();
+        let refresh_token = body["refresh_token"].as_str().unwrap();
+        let refresh = post_json(&c, addr, "/token/refresh", json!({"refresh_token": refresh_token})).await;
+        let body: Value = serde_json::from_str(&refresh.body).unwrap();
+        let (access, refresh_token) = (body["access_token"].as_str().unwrap(), body["refresh_token"].as_str().unwrap());
+        let logout = send(
+            c.post(format!("http://{addr}/logout")).bearer_auth(access).json(&json!({"refresh_token": refresh_token})),
+        )
+        .await;
+        let reuse = post_json(&c, addr, "/token/refresh", json!({"refresh_token": refresh_token})).await;
+        let bad_password = post_json(&c, addr, "/login", json!({"username": "demo", "password": "nope"})).await;
+        for (what, reply, status) in
+            [("login", &login, 200), ("refresh", &refresh, 200), ("logout", &logout, 204), ("reuse", &reuse, 400)]
+                .into_iter()
+                .chain([("bad password", &bad_password, 401)])
+        {
+            assert_eq!(reply.status, status, "{name} {what}: {reply:?}");
+            assert_eq!(reply.header("cache-control"), Some("no-store"), "{name} {what}: RFC 6749 §5.1: {reply:?}");
+        }
+        assert_eq!(reuse.body, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(bad_password.body, r#"{"error":"invalid_client"}"#);
+        // Token bodies differ (new tokens); their headers may differ only in content-length.
+        let mut login_headers = login.headers.clone();
+        login_headers.remove("content-length");
+        seen.push((login_headers, logout, reuse, bad_password));
+    }
+    assert_eq!(seen[0], seen[1], "axum and actix answer alike");
 }
 
 #[tokio::test]

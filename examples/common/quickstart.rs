@@ -1,6 +1,9 @@
 //! What both quickstarts share: settings from the environment, the embedded default (a key
 //! made at start, in-memory stores), or shared ones (`SIGNING_KEY_FILE`, `REDIS_URL`), and the
-//! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes.
+//! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes: every
+//! decision and every answer of that flow (the body rules, the JSON) is made
+//! here, as an [`Answer`] that each framework only copies into its own response type, so the two
+//! apps answer alike byte for byte.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -14,6 +17,7 @@ use jwtguard::issuer::{Issue, SigningKey, TokenIssuer};
 use jwtguard::refresh::{InMemoryRefreshStore, RefreshError, RefreshStore, RefreshTokens};
 use jwtguard::revocation::{InMemoryRevocations, RevocationStore};
 use jwtguard::{Algorithm, Error, Validator, Verified};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub(crate) const ISSUER: &str = "jwtguard-quickstart";
@@ -24,6 +28,9 @@ const ACCESS_TTL: Duration = Duration::from_secs(900);
 /// (Argon2id, scrypt), whose check is constant-time like [`same_secret`].
 const DEMO_USERNAME: &str = "demo";
 const DEMO_PASSWORD: &str = "demo";
+
+/// The most a `/login`, `/token/refresh` or `/logout` body may hold: a few short strings.
+pub(crate) const MAX_BODY: usize = 4 * 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct MyClaims {
@@ -106,6 +113,9 @@ impl fmt::Debug for TokenResponse {
 /// Why a flow step failed, and the status it maps to.
 #[derive(Debug)]
 pub(crate) enum FlowError {
+    /// A body the route cannot use (not JSON, wrong content type, a field missing or of the
+    /// wrong type, over [`MAX_BODY`]): 400 `invalid_request`.
+    InvalidRequest,
     /// Wrong username or password: 401.
     BadCredentials,
     /// A dead, unknown or reused refresh token: 400 `invalid_grant`.
@@ -115,20 +125,101 @@ pub(crate) enum FlowError {
 }
 
 impl FlowError {
-    pub(crate) fn status(&self) -> u16 {
+    fn status(&self) -> u16 {
         match self {
+            FlowError::InvalidRequest | FlowError::InvalidGrant => 400,
             FlowError::BadCredentials => 401,
-            FlowError::InvalidGrant => 400,
             FlowError::Unavailable => 503,
         }
     }
-    pub(crate) fn body(&self) -> serde_json::Value {
+    fn body(&self) -> serde_json::Value {
         let error = match self {
+            FlowError::InvalidRequest => "invalid_request",
             FlowError::BadCredentials => "invalid_client",
             FlowError::InvalidGrant => "invalid_grant",
             FlowError::Unavailable => "temporarily_unavailable",
         };
         serde_json::json!({ "error": error })
+    }
+}
+
+/// The body of a credential route, by one rule for both apps: the content type is
+/// `application/json` (parameters such as `charset` allowed) and the body, read whole within
+/// [`MAX_BODY`] bytes (`None`: it could not be), is one JSON value of the expected shape.
+/// Anything else is [`FlowError::InvalidRequest`] (RFC 6749 §5.2), never a framework's own
+/// plain-text rejection.
+pub(crate) fn json_body<T: DeserializeOwned>(content_type: Option<&[u8]>, body: Option<&[u8]>) -> Result<T, FlowError> {
+    let is_json = content_type.and_then(|v| std::str::from_utf8(v).ok()).is_some_and(|v| {
+        let essence = v.split(';').next().unwrap_or_default();
+        essence.trim().eq_ignore_ascii_case("application/json")
+    });
+    match body {
+        Some(body) if is_json => serde_json::from_slice(body).map_err(|_| FlowError::InvalidRequest),
+        _ => Err(FlowError::InvalidRequest),
+    }
+}
+
+/// An answer of the token-flow routes: status, headers and body, which each framework copies
+/// into its own response type and nothing more. `Debug` shows the body's length only (it may
+/// hold tokens).
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    /// No body. Never cached: RFC 6749 §5.1 requires `Cache-Control: no-store` on anything that
+    /// carries tokens, and every answer of these routes says it, errors included.
+    fn empty(status: u16) -> Answer {
+        Answer { status, headers: vec![("cache-control", "no-store".to_owned())], body: Vec::new() }
+    }
+
+    fn json(status: u16, body: &impl Serialize) -> Answer {
+        match serde_json::to_vec(body) {
+            Ok(body) => {
+                let mut answer = Answer { body, ..Answer::empty(status) };
+                answer.headers.push(("content-type", "application/json".to_owned()));
+                answer
+            }
+            Err(_) => Answer::empty(500),
+        }
+    }
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
+    }
+}
+
+impl From<FlowError> for Answer {
+    fn from(e: FlowError) -> Answer {
+        Answer::json(e.status(), &e.body())
+    }
+}
+
+/// `/login` and `/token/refresh`: 200 with the tokens, or the error.
+impl From<Result<TokenResponse, FlowError>> for Answer {
+    fn from(result: Result<TokenResponse, FlowError>) -> Answer {
+        match result {
+            Ok(tokens) => Answer::json(200, &tokens),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// `/logout`: 204, or the error.
+impl From<Result<(), FlowError>> for Answer {
+    fn from(result: Result<(), FlowError>) -> Answer {
+        match result {
+            Ok(()) => Answer::empty(204),
+            Err(e) => e.into(),
+        }
     }
 }
 
