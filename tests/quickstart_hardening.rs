@@ -1,7 +1,8 @@
-//! The quickstarts' token flow (issue 9): the RFC 6749 §5.2 `invalid_request` JSON for a body
-//! the routes cannot use, `Cache-Control: no-store` on every token-flow answer, and no password
-//! or token in `Debug` output. The real axum and actix apps run over HTTP with the embedded
-//! default (no Redis) and must answer alike: same status, headers (but `date`) and body.
+//! The quickstarts' credential routes under abuse (issue 9): a rate limit per client address on
+//! `/login` and `/token/refresh` (429 with `Retry-After`), the RFC 6749 §5.2 `invalid_request`
+//! JSON for a body the routes cannot use, `Cache-Control: no-store` on every token-flow answer,
+//! and no password or token in `Debug` output. The real axum and actix apps run over HTTP with the
+//! embedded default (no Redis) and must answer alike: same status, headers (but `date`) and body.
 //!
 //! Distinct client addresses are distinct loopback sources (127.0.0.2, 127.0.0.3, ...): Linux
 //! routes all of 127.0.0.0/8 to the loopback interface.
@@ -22,6 +23,8 @@ use std::net::{IpAddr, SocketAddr};
 use quickstart::{Auth, Login, RefreshRequest, Settings};
 use serde_json::{Value, json};
 
+/// Requests one address may make to the credential routes before the 429 (the burst).
+const BURST: u32 = quickstart::CREDENTIAL_REQUESTS_PER_MINUTE;
 const INVALID_REQUEST: &str = r#"{"error":"invalid_request"}"#;
 
 fn embedded() -> Settings {
@@ -32,7 +35,7 @@ async fn start_axum() -> SocketAddr {
     let auth = Auth::new(&embedded()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_app::router(auth)).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, axum_app::service(auth)).await.unwrap() });
     addr
 }
 
@@ -105,6 +108,46 @@ async fn login(c: &reqwest::Client, addr: SocketAddr) -> (String, String) {
     (body["access_token"].as_str().unwrap().to_owned(), body["refresh_token"].as_str().unwrap().to_owned())
 }
 
+#[actix_web::test]
+async fn credential_routes_answer_429_with_retry_after_once_an_address_spends_its_burst() {
+    let apps = Apps::start().await;
+    let mallory = client(2);
+    let wrong = json!({"username": "demo", "password": "guess"});
+    let mut limited = Vec::new();
+    for (name, addr) in apps.each() {
+        // A token obtained from another address, to show mallory's other requests still work.
+        let (access, _) = login(&client(3), addr).await;
+        for attempt in 1..=BURST {
+            let reply = post_json(&mallory, addr, "/login", wrong.clone()).await;
+            assert_eq!(reply.status, 401, "{name}: attempt {attempt} is within the burst: {reply:?}");
+        }
+        // The burst is spent; a refill takes a fifth of a minute, far longer than these requests.
+        let reply = post_json(&mallory, addr, "/login", wrong.clone()).await;
+        assert_eq!(reply.status, 429, "{name}: attempt {} is over the burst: {reply:?}", BURST + 1);
+        let retry_after: u64 = reply.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0);
+        assert!((1..=60 / u64::from(BURST)).contains(&retry_after), "{name}: Retry-After in whole seconds: {reply:?}");
+        assert_eq!(reply.header("connection"), Some("close"), "{name}: {reply:?}");
+        // `/token/refresh` shares the budget: guessing refresh tokens is limited too.
+        let refresh = post_json(&mallory, addr, "/token/refresh", json!({"refresh_token": "guess"})).await;
+        assert_eq!(refresh.status, 429, "{name}: {refresh:?}");
+        limited.push((name, reply, refresh));
+
+        // The same address still reaches every other route.
+        let me = send(mallory.get(format!("http://{addr}/me")).bearer_auth(&access)).await;
+        assert_eq!(me.status, 200, "{name}: {me:?}");
+        let public = send(mallory.get(format!("http://{addr}/"))).await;
+        assert_eq!(public.status, 200, "{name}: {public:?}");
+        // Another address still logs in.
+        let (_, _) = login(&client(4), addr).await;
+    }
+    // Both apps answer the 429 alike (the `Retry-After` value counts down; it is checked above).
+    for reply in limited.iter_mut().flat_map(|(_, login, refresh)| [login, refresh]) {
+        assert_eq!(reply.header("cache-control"), Some("no-store"), "{reply:?}");
+        reply.headers.remove("retry-after");
+    }
+    assert_eq!((&limited[0].1, &limited[0].2), (&limited[1].1, &limited[1].2), "axum and actix answer alike");
+}
+
 /// One request the credential routes cannot use.
 struct Unusable {
     what: &'static str,
@@ -123,7 +166,7 @@ async fn unusable_bodies_get_the_rfc6749_invalid_request_json() {
     let json = Some("application/json");
     let login_json = r#"{"username":"demo","password":"demo"}"#;
     let refresh_json = r#"{"refresh_token":"x"}"#;
-    // Each path's cases come from one address.
+    // Each path's cases come from one address; `/login` and `/token/refresh` stay within the burst.
     let cases = [
         (
             5,

@@ -5,10 +5,11 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::body::BodyStream;
-use actix_web::dev::Payload;
+use actix_web::body::{BodyStream, EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, Responder, ResponseError, web};
 use jwtguard::actix::{Claims, JwtAuth, OptionalClaims, RequireScope, Token};
 use serde::de::DeserializeOwned;
@@ -20,6 +21,9 @@ fn respond(answer: &Answer) -> HttpResponse {
         HttpResponse::build(StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     for (name, value) in &answer.headers {
         response.insert_header((*name, value.as_str()));
+    }
+    if answer.close {
+        response.force_close();
     }
     response.body(answer.body.clone())
 }
@@ -66,6 +70,22 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// The rate limit of `/login` and `/token/refresh`, keyed on the TCP peer address (see
+/// `ClientLimiter::check` for proxies).
+async fn rate_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let checked = match req.app_data::<web::Data<Auth>>() {
+        Some(auth) => auth.limiter.check(req.peer_addr().map(|addr| addr.ip())),
+        None => Err(Answer::from(quickstart::FlowError::Unavailable)), // `routes` always registers it
+    };
+    match checked {
+        Ok(()) => next.call(req).await.map(ServiceResponse::map_into_left_body),
+        Err(answer) => Ok(req.into_response(respond(&answer)).map_into_right_body()),
+    }
+}
+
 async fn public() -> &'static str {
     "public: no token needed\n"
 }
@@ -97,14 +117,15 @@ async fn logout(auth: web::Data<Auth>, token: Token<MyClaims>, JsonBody(body): J
     auth.logout(&token, &body).await.into()
 }
 
-/// The routes, for `App::new().configure(routes(auth))`.
+/// The routes, for `App::new().configure(routes(auth))`. Make `auth` once, outside the
+/// `HttpServer` factory, so that all workers share one rate limit.
 pub(crate) fn routes(auth: Auth) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         let validator = auth.validator.clone();
         cfg.app_data(web::Data::new(auth))
             .route("/", web::get().to(public))
-            .route("/login", web::post().to(login))
-            .route("/token/refresh", web::post().to(refresh))
+            .route("/login", web::post().to(login).wrap(from_fn(rate_limit)))
+            .route("/token/refresh", web::post().to(refresh).wrap(from_fn(rate_limit)))
             .service(
                 web::scope("/feed")
                     .wrap(JwtAuth::<MyClaims>::new(validator.clone()).optional())

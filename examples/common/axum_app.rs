@@ -1,17 +1,21 @@
 //! The axum quickstart's routes. The token-flow answers are made in `quickstart.rs`; this file
 //! only translates them.
 
+use std::net::SocketAddr;
+
 use axum::body::Body;
-use axum::extract::{FromRequest, Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_TYPE};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwtguard::tower::{Claims, JwtAuthLayer, RequireScope, Token};
 use serde::de::DeserializeOwned;
 
-use crate::quickstart::{self, Answer, Auth, Login, MyClaims, RefreshRequest};
+use crate::quickstart::{self, Answer, Auth, ClientLimiter, Login, MyClaims, RefreshRequest};
 
 impl IntoResponse for Answer {
     fn into_response(self) -> Response {
@@ -21,6 +25,9 @@ impl IntoResponse for Answer {
             if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
                 response.headers_mut().insert(name, value);
             }
+        }
+        if self.close {
+            response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -38,6 +45,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         let body = axum::body::to_bytes(body, quickstart::MAX_BODY).await.ok();
         let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
         quickstart::json_body(content_type, body.as_deref()).map(JsonBody).map_err(Answer::from)
+    }
+}
+
+/// The rate limit of `/login` and `/token/refresh`, keyed on the TCP peer address that
+/// [`service`] records for each connection (see [`ClientLimiter::check`] for proxies).
+async fn rate_limit(State(limiter): State<ClientLimiter>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    match limiter.check(peer) {
+        Ok(()) => next.run(req).await,
+        Err(answer) => answer.into_response(),
     }
 }
 
@@ -74,17 +91,21 @@ async fn logout(State(auth): State<Auth>, token: Token<MyClaims>, JsonBody(body)
 
 pub(crate) fn router(auth: Auth) -> Router {
     let validator = auth.validator.clone();
+    let credentials = Router::new()
+        .route("/login", post(login))
+        .route("/token/refresh", post(refresh))
+        .route_layer(middleware::from_fn_with_state(auth.limiter.clone(), rate_limit));
     let protected = Router::new()
         .route("/me", get(me))
         .route("/orders", post(create_order).layer(RequireScope::all(["orders:write"])))
         .route("/logout", post(logout))
         .layer(JwtAuthLayer::<MyClaims>::new(validator.clone()));
     let optional = Router::new().route("/feed", get(feed)).layer(JwtAuthLayer::<MyClaims>::new(validator).optional());
-    Router::new()
-        .route("/", get(public))
-        .route("/login", post(login))
-        .route("/token/refresh", post(refresh))
-        .merge(protected)
-        .merge(optional)
-        .with_state(auth)
+    Router::new().route("/", get(public)).merge(credentials).merge(protected).merge(optional).with_state(auth)
+}
+
+/// The router, served with each connection's peer address: what `axum::serve` needs for the
+/// rate limit to see who is calling.
+pub(crate) fn service(auth: Auth) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router(auth).into_make_service_with_connect_info::<SocketAddr>()
 }

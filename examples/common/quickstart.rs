@@ -1,18 +1,21 @@
 //! What both quickstarts share: settings from the environment, the embedded default (a key
 //! made at start, in-memory stores), or shared ones (`SIGNING_KEY_FILE`, `REDIS_URL`), and the
 //! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes: every
-//! decision and every answer of that flow (the body rules, the JSON) is made
+//! decision and every answer of that flow (the rate limit, the body rules, the JSON) is made
 //! here, as an [`Answer`] that each framework only copies into its own response type, so the two
 //! apps answer alike byte for byte.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_lc_rs::constant_time::verify_slices_are_equal;
 use aws_lc_rs::digest::{SHA256, digest};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jwtguard::issuer::{Issue, SigningKey, TokenIssuer};
 use jwtguard::refresh::{InMemoryRefreshStore, RefreshError, RefreshStore, RefreshTokens};
 use jwtguard::revocation::{InMemoryRevocations, RevocationStore};
@@ -28,6 +31,11 @@ const ACCESS_TTL: Duration = Duration::from_secs(900);
 /// (Argon2id, scrypt), whose check is constant-time like [`same_secret`].
 const DEMO_USERNAME: &str = "demo";
 const DEMO_PASSWORD: &str = "demo";
+
+/// The rate limit on `/login` and `/token/refresh` together, per client address: a burst of this
+/// many requests, then one more every `60 / N` seconds (governor's GCRA: a client that keeps to
+/// that pace is never refused). Both apps use this number.
+pub(crate) const CREDENTIAL_REQUESTS_PER_MINUTE: u32 = 5;
 
 /// The most a `/login`, `/token/refresh` or `/logout` body may hold: a few short strings.
 pub(crate) const MAX_BODY: usize = 4 * 1024;
@@ -166,13 +174,15 @@ pub(crate) struct Answer {
     pub(crate) status: u16,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
+    /// Close the connection after this answer (`Connection: close`).
+    pub(crate) close: bool,
 }
 
 impl Answer {
     /// No body. Never cached: RFC 6749 §5.1 requires `Cache-Control: no-store` on anything that
     /// carries tokens, and every answer of these routes says it, errors included.
     fn empty(status: u16) -> Answer {
-        Answer { status, headers: vec![("cache-control", "no-store".to_owned())], body: Vec::new() }
+        Answer { status, headers: vec![("cache-control", "no-store".to_owned())], body: Vec::new(), close: false }
     }
 
     fn json(status: u16, body: &impl Serialize) -> Answer {
@@ -185,6 +195,28 @@ impl Answer {
             Err(_) => Answer::empty(500),
         }
     }
+
+    /// 429 with `Retry-After`: the wait in whole seconds, rounded up and at least 1 (RFC 9110
+    /// §10.2.3 has no fractions; rounded down, a client retrying on time would be refused again).
+    /// It closes the connection: the request body is left unread, and a client over its budget
+    /// has no use for a kept-alive connection.
+    fn too_many_requests(wait: Duration) -> Answer {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut answer = Answer::empty(429);
+        answer.headers.push(("retry-after", secs.max(1).to_string()));
+        answer.close = true;
+        answer
+    }
+
+    /// 500: the server was set up without the peer address the rate limit needs.
+    fn no_peer_address() -> Answer {
+        let mut answer = Answer::empty(500);
+        answer.headers.push(("content-type", "text/plain; charset=utf-8".to_owned()));
+        answer.body = b"the client address is unknown; serve the axum router with \
+            into_make_service_with_connect_info::<SocketAddr>()\n"
+            .to_vec();
+        answer
+    }
 }
 
 impl fmt::Debug for Answer {
@@ -193,6 +225,7 @@ impl fmt::Debug for Answer {
             .field("status", &self.status)
             .field("headers", &self.headers)
             .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("close", &self.close)
             .finish()
     }
 }
@@ -223,6 +256,59 @@ impl From<Result<(), FlowError>> for Answer {
     }
 }
 
+/// The rate limit of the credential routes (see [`CREDENTIAL_REQUESTS_PER_MINUTE`]): governor's
+/// keyed limiter, one budget per client address, shared by all clones (and all actix workers).
+#[derive(Clone)]
+pub(crate) struct ClientLimiter {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl ClientLimiter {
+    /// Also starts a task (on the current tokio runtime) that forgets, once a minute, the
+    /// addresses whose budget is full again, so a stream of new addresses cannot grow the table
+    /// without bound. The task ends with the last clone of the limiter.
+    fn new() -> Result<ClientLimiter, &'static str> {
+        let per_minute = NonZeroU32::new(CREDENTIAL_REQUESTS_PER_MINUTE).ok_or("the rate limit must not be zero")?;
+        let limiter = Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute)));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(&limiter);
+            runtime.spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    let Some(limiter) = weak.upgrade() else { break };
+                    limiter.retain_recent();
+                }
+            });
+        }
+        Ok(ClientLimiter { limiter })
+    }
+
+    /// Takes one request from the budget of the client at `peer`, the TCP peer address (`None`
+    /// when the server does not know it: a set-up mistake, 500), or says when to come back (429).
+    ///
+    /// The peer is the client only when clients connect directly. Behind a reverse proxy or load
+    /// balancer every request comes from the proxy, so key on the client address from a
+    /// forwarded header (`Forwarded`, `X-Forwarded-For`) instead: only the entry your proxy
+    /// appended, and only when the peer is that proxy, since a client sets these headers at will.
+    pub(crate) fn check(&self, peer: Option<IpAddr>) -> Result<(), Answer> {
+        let Some(peer) = peer else { return Err(Answer::no_peer_address()) };
+        self.limiter
+            .check_key(&client_key(peer))
+            .map_err(|not_until| Answer::too_many_requests(not_until.wait_time_from(DefaultClock::default().now())))
+    }
+}
+
+/// The budget a client address draws on: an IPv4 address (also when it comes IPv4-mapped), or
+/// the /64 of an IPv6 address, since one subscriber usually holds a whole /64 and could otherwise
+/// take a fresh budget with every address in it.
+fn client_key(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        v4 => v4,
+    }
+}
+
 /// Whether `given` equals `expected`, in a time that tells nothing about `expected`: their
 /// SHA-256 digests, of one fixed length, are compared in constant time, so neither a matching
 /// prefix nor the length shows.
@@ -241,6 +327,7 @@ impl From<Error> for FlowError {
 #[derive(Clone)]
 pub(crate) struct Auth {
     pub(crate) validator: Validator,
+    pub(crate) limiter: ClientLimiter,
     issuer: TokenIssuer,
     refresh: RefreshTokens,
     revocations: Arc<dyn RevocationStore>,
@@ -258,7 +345,9 @@ fn signing_key(settings: &Settings) -> Result<SigningKey, Box<dyn std::error::Er
 }
 
 impl Auth {
-    /// The embedded default, or shared key and stores when the settings name them.
+    /// The embedded default, or shared key and stores when the settings name them. Call it
+    /// once per process (on its tokio runtime), before the server's worker factory: every clone
+    /// shares the rate limit.
     pub(crate) async fn new(settings: &Settings) -> Result<Auth, Box<dyn std::error::Error>> {
         let key = signing_key(settings)?;
         let alg = key.alg();
@@ -276,7 +365,8 @@ impl Auth {
             .audience(AUDIENCE)
             .revocation(revocations.clone())
             .build()?;
-        Ok(Auth { validator, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
+        let limiter = ClientLimiter::new()?;
+        Ok(Auth { validator, limiter, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
     }
 
     /// A demo access token (no refresh token), for the printed `curl` lines.
