@@ -323,3 +323,25 @@ async fn login_accepts_only_the_exact_demo_credentials() {
         );
     }
 }
+
+#[tokio::test]
+async fn rate_limit_budget_is_per_ipv4_address_or_per_ipv6_64() {
+    let auth = Auth::new(&embedded()).await.unwrap();
+    let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+    let status = |peer| auth.limiter.check(peer).err().map(|answer| answer.status);
+    // Addresses of one /64 draw on one budget (a subscriber holds the whole /64).
+    for attempt in 0..BURST {
+        let peer = if attempt % 2 == 0 { "2001:db8::1" } else { "2001:db8::ffff:2" };
+        assert_eq!(status(ip(peer)), None, "attempt {attempt} is within the burst");
+    }
+    assert_eq!(status(ip("2001:db8::3")), Some(429));
+    assert_eq!(status(ip("2001:db8:0:1::1")), None, "the next /64 has its own budget");
+    // An IPv4-mapped IPv6 peer (a dual-stack listener) is the IPv4 address.
+    for _ in 0..BURST {
+        assert_eq!(status(ip("192.0.2.7")), None);
+    }
+    assert_eq!(status(ip("::ffff:192.0.2.7")), Some(429));
+    assert_eq!(status(ip("192.0.2.8")), None, "the next IPv4 address has its own budget");
+    // No peer address is a set-up mistake, not a free pass.
+    assert_eq!(status(None), Some(500));
+}
