@@ -7,7 +7,9 @@
 //!
 //! Routes: `GET /` (public), `GET /me` (echoes the claims), `POST /orders` (scope
 //! `orders:write`), `GET /feed` (optional token), `POST /login`, `POST /token/refresh`,
-//! `POST /logout`.
+//! `POST /logout`. `/login` and `/token/refresh` are rate-limited per client address (429 with
+//! `Retry-After`), which is why the router is served with the peer address
+//! (`into_make_service_with_connect_info`).
 
 #[path = "common/axum_app.rs"]
 mod axum_app;
@@ -22,7 +24,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let auth = quickstart::Auth::new(&settings).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], settings.port))).await?;
     quickstart::print("axum", listener.local_addr()?, &auth)?;
-    axum::serve(listener, axum_app::router(auth))
+    axum::serve(listener, axum_app::service(auth))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

@@ -22,7 +22,7 @@ async fn start_axum(settings: &Settings) -> SocketAddr {
     let auth = Auth::new(settings).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_app::router(auth)).await.unwrap() });
+    tokio::spawn(async move { axum::serve(listener, axum_app::service(auth)).await.unwrap() });
     addr
 }
 

@@ -1,18 +1,60 @@
-//! The axum quickstart's routes.
+//! The axum quickstart's routes. The token-flow answers are made in `quickstart.rs`; this file
+//! only translates them.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::connect_info::IntoMakeServiceWithConnectInfo;
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::http::header::{CONNECTION, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwtguard::tower::{Claims, JwtAuthLayer, RequireScope, Token};
+use serde::de::DeserializeOwned;
 
-use crate::quickstart::{Auth, FlowError, Login, MyClaims, RefreshRequest};
+use crate::quickstart::{self, Answer, Auth, ClientLimiter, Login, MyClaims, RefreshRequest};
 
-impl IntoResponse for FlowError {
+impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.body())).into_response()
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        for (name, value) in self.headers {
+            if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+        if self.close {
+            response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    }
+}
+
+/// A credential route's JSON body, read by the common rule ([`quickstart::json_body`]): a body
+/// it refuses gets the RFC 6749 `invalid_request` answer, not axum's plain-text `Json` rejection.
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Answer;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Answer> {
+        let (parts, body) = req.into_parts();
+        let body = axum::body::to_bytes(body, quickstart::MAX_BODY).await.ok();
+        let content_type = parts.headers.get(CONTENT_TYPE).map(HeaderValue::as_bytes);
+        quickstart::json_body(content_type, body.as_deref()).map(JsonBody).map_err(Answer::from)
+    }
+}
+
+/// The rate limit of `/login` and `/token/refresh`, keyed on the TCP peer address that
+/// [`service`] records for each connection (see [`ClientLimiter::check`] for proxies).
+async fn rate_limit(State(limiter): State<ClientLimiter>, req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip());
+    match limiter.check(peer) {
+        Ok(()) => next.run(req).await,
+        Err(answer) => answer.into_response(),
     }
 }
 
@@ -35,31 +77,35 @@ async fn feed(claims: Option<Claims<MyClaims>>) -> String {
     }
 }
 
-async fn login(State(auth): State<Auth>, Json(body): Json<Login>) -> Response {
-    auth.login(&body).await.map(Json).into_response()
+async fn login(State(auth): State<Auth>, JsonBody(body): JsonBody<Login>) -> Answer {
+    auth.login(&body).await.into()
 }
 
-async fn refresh(State(auth): State<Auth>, Json(body): Json<RefreshRequest>) -> Response {
-    auth.refresh(&body).await.map(Json).into_response()
+async fn refresh(State(auth): State<Auth>, JsonBody(body): JsonBody<RefreshRequest>) -> Answer {
+    auth.refresh(&body).await.into()
 }
 
-async fn logout(State(auth): State<Auth>, token: Token<MyClaims>, Json(body): Json<RefreshRequest>) -> Response {
-    auth.logout(&token, &body).await.map(|()| StatusCode::NO_CONTENT).into_response()
+async fn logout(State(auth): State<Auth>, token: Token<MyClaims>, JsonBody(body): JsonBody<RefreshRequest>) -> Answer {
+    auth.logout(&token, &body).await.into()
 }
 
 pub(crate) fn router(auth: Auth) -> Router {
     let validator = auth.validator.clone();
+    let credentials = Router::new()
+        .route("/login", post(login))
+        .route("/token/refresh", post(refresh))
+        .route_layer(middleware::from_fn_with_state(auth.limiter.clone(), rate_limit));
     let protected = Router::new()
         .route("/me", get(me))
         .route("/orders", post(create_order).layer(RequireScope::all(["orders:write"])))
         .route("/logout", post(logout))
         .layer(JwtAuthLayer::<MyClaims>::new(validator.clone()));
     let optional = Router::new().route("/feed", get(feed)).layer(JwtAuthLayer::<MyClaims>::new(validator).optional());
-    Router::new()
-        .route("/", get(public))
-        .route("/login", post(login))
-        .route("/token/refresh", post(refresh))
-        .merge(protected)
-        .merge(optional)
-        .with_state(auth)
+    Router::new().route("/", get(public)).merge(credentials).merge(protected).merge(optional).with_state(auth)
+}
+
+/// The router, served with each connection's peer address: what `axum::serve` needs for the
+/// rate limit to see who is calling.
+pub(crate) fn service(auth: Auth) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
+    router(auth).into_make_service_with_connect_info::<SocketAddr>()
 }

@@ -1,21 +1,44 @@
 //! What both quickstarts share: settings from the environment, the embedded default (a key
 //! made at start, in-memory stores), or shared ones (`SIGNING_KEY_FILE`, `REDIS_URL`), and the
-//! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes.
+//! login / refresh / logout flow with OAuth 2.0 (RFC 6749 §5.1, §5.2) response shapes: every
+//! decision and every answer of that flow (the rate limit, the body rules, the JSON) is made
+//! here, as an [`Answer`] that each framework only copies into its own response type, so the two
+//! apps answer alike byte for byte.
 
-use std::net::SocketAddr;
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_lc_rs::constant_time::verify_slices_are_equal;
+use aws_lc_rs::digest::{SHA256, digest};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jwtguard::issuer::{Issue, SigningKey, TokenIssuer};
 use jwtguard::refresh::{InMemoryRefreshStore, RefreshError, RefreshStore, RefreshTokens};
 use jwtguard::revocation::{InMemoryRevocations, RevocationStore};
 use jwtguard::{Algorithm, Error, Validator, Verified};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub(crate) const ISSUER: &str = "jwtguard-quickstart";
 pub(crate) const AUDIENCE: &str = "jwtguard-quickstart-api";
 const ACCESS_TTL: Duration = Duration::from_secs(900);
+
+/// The demo account. A real service looks the user up and verifies a stored password hash
+/// (Argon2id, scrypt), whose check is constant-time like [`same_secret`].
+const DEMO_USERNAME: &str = "demo";
+const DEMO_PASSWORD: &str = "demo";
+
+/// The rate limit on `/login` and `/token/refresh` together, per client address: a burst of this
+/// many requests, then one more every `60 / N` seconds (governor's GCRA: a client that keeps to
+/// that pace is never refused). Both apps use this number.
+pub(crate) const CREDENTIAL_REQUESTS_PER_MINUTE: u32 = 5;
+
+/// The most a `/login`, `/token/refresh` or `/logout` body may hold: a few short strings.
+pub(crate) const MAX_BODY: usize = 4 * 1024;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct MyClaims {
@@ -47,21 +70,36 @@ impl Settings {
     }
 }
 
-/// `POST /login` body.
-#[derive(Debug, Deserialize)]
+/// `POST /login` body. `Debug` leaves the password out.
+#[derive(Deserialize)]
 pub(crate) struct Login {
     pub(crate) username: String,
     pub(crate) password: String,
 }
 
-/// `POST /token/refresh` and `POST /logout` body.
-#[derive(Debug, Deserialize)]
+impl fmt::Debug for Login {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Login")
+            .field("username", &self.username)
+            .field("password", &format_args!("[redacted]"))
+            .finish()
+    }
+}
+
+/// `POST /token/refresh` and `POST /logout` body. `Debug` leaves the token out.
+#[derive(Deserialize)]
 pub(crate) struct RefreshRequest {
     pub(crate) refresh_token: String,
 }
 
-/// The RFC 6749 §5.1 token response.
-#[derive(Debug, Serialize)]
+impl fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshRequest").field("refresh_token", &format_args!("[redacted]")).finish()
+    }
+}
+
+/// The RFC 6749 §5.1 token response. `Debug` leaves the tokens out.
+#[derive(Serialize)]
 pub(crate) struct TokenResponse {
     access_token: String,
     refresh_token: String,
@@ -69,9 +107,23 @@ pub(crate) struct TokenResponse {
     expires_in: u64,
 }
 
+impl fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &format_args!("[redacted]"))
+            .field("refresh_token", &format_args!("[redacted]"))
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
 /// Why a flow step failed, and the status it maps to.
 #[derive(Debug)]
 pub(crate) enum FlowError {
+    /// A body the route cannot use (not JSON, wrong content type, a field missing or of the
+    /// wrong type, over [`MAX_BODY`]): 400 `invalid_request`.
+    InvalidRequest,
     /// Wrong username or password: 401.
     BadCredentials,
     /// A dead, unknown or reused refresh token: 400 `invalid_grant`.
@@ -81,21 +133,188 @@ pub(crate) enum FlowError {
 }
 
 impl FlowError {
-    pub(crate) fn status(&self) -> u16 {
+    fn status(&self) -> u16 {
         match self {
+            FlowError::InvalidRequest | FlowError::InvalidGrant => 400,
             FlowError::BadCredentials => 401,
-            FlowError::InvalidGrant => 400,
             FlowError::Unavailable => 503,
         }
     }
-    pub(crate) fn body(&self) -> serde_json::Value {
+    fn body(&self) -> serde_json::Value {
         let error = match self {
+            FlowError::InvalidRequest => "invalid_request",
             FlowError::BadCredentials => "invalid_client",
             FlowError::InvalidGrant => "invalid_grant",
             FlowError::Unavailable => "temporarily_unavailable",
         };
         serde_json::json!({ "error": error })
     }
+}
+
+/// The body of a credential route, by one rule for both apps: the content type is
+/// `application/json` (parameters such as `charset` allowed) and the body, read whole within
+/// [`MAX_BODY`] bytes (`None`: it could not be), is one JSON value of the expected shape.
+/// Anything else is [`FlowError::InvalidRequest`] (RFC 6749 §5.2), never a framework's own
+/// plain-text rejection.
+pub(crate) fn json_body<T: DeserializeOwned>(content_type: Option<&[u8]>, body: Option<&[u8]>) -> Result<T, FlowError> {
+    let is_json = content_type.and_then(|v| std::str::from_utf8(v).ok()).is_some_and(|v| {
+        let essence = v.split(';').next().unwrap_or_default();
+        essence.trim().eq_ignore_ascii_case("application/json")
+    });
+    match body {
+        Some(body) if is_json => serde_json::from_slice(body).map_err(|_| FlowError::InvalidRequest),
+        _ => Err(FlowError::InvalidRequest),
+    }
+}
+
+/// An answer of the token-flow routes: status, headers and body, which each framework copies
+/// into its own response type and nothing more. `Debug` shows the body's length only (it may
+/// hold tokens).
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    pub(crate) body: Vec<u8>,
+    /// Close the connection after this answer (`Connection: close`).
+    pub(crate) close: bool,
+}
+
+impl Answer {
+    /// No body. Never cached: RFC 6749 §5.1 requires `Cache-Control: no-store` on anything that
+    /// carries tokens, and every answer of these routes says it, errors included.
+    fn empty(status: u16) -> Answer {
+        Answer { status, headers: vec![("cache-control", "no-store".to_owned())], body: Vec::new(), close: false }
+    }
+
+    fn json(status: u16, body: &impl Serialize) -> Answer {
+        match serde_json::to_vec(body) {
+            Ok(body) => {
+                let mut answer = Answer { body, ..Answer::empty(status) };
+                answer.headers.push(("content-type", "application/json".to_owned()));
+                answer
+            }
+            Err(_) => Answer::empty(500),
+        }
+    }
+
+    /// 429 with `Retry-After`: the wait in whole seconds, rounded up and at least 1 (RFC 9110
+    /// §10.2.3 has no fractions; rounded down, a client retrying on time would be refused again).
+    /// It closes the connection: the request body is left unread, and a client over its budget
+    /// has no use for a kept-alive connection.
+    fn too_many_requests(wait: Duration) -> Answer {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        let mut answer = Answer::empty(429);
+        answer.headers.push(("retry-after", secs.max(1).to_string()));
+        answer.close = true;
+        answer
+    }
+
+    /// 500: the server was set up without the peer address the rate limit needs.
+    fn no_peer_address() -> Answer {
+        let mut answer = Answer::empty(500);
+        answer.headers.push(("content-type", "text/plain; charset=utf-8".to_owned()));
+        answer.body = b"the client address is unknown; serve the axum router with \
+            into_make_service_with_connect_info::<SocketAddr>()\n"
+            .to_vec();
+        answer
+    }
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .field("close", &self.close)
+            .finish()
+    }
+}
+
+impl From<FlowError> for Answer {
+    fn from(e: FlowError) -> Answer {
+        Answer::json(e.status(), &e.body())
+    }
+}
+
+/// `/login` and `/token/refresh`: 200 with the tokens, or the error.
+impl From<Result<TokenResponse, FlowError>> for Answer {
+    fn from(result: Result<TokenResponse, FlowError>) -> Answer {
+        match result {
+            Ok(tokens) => Answer::json(200, &tokens),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// `/logout`: 204, or the error.
+impl From<Result<(), FlowError>> for Answer {
+    fn from(result: Result<(), FlowError>) -> Answer {
+        match result {
+            Ok(()) => Answer::empty(204),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// The rate limit of the credential routes (see [`CREDENTIAL_REQUESTS_PER_MINUTE`]): governor's
+/// keyed limiter, one budget per client address, shared by all clones (and all actix workers).
+#[derive(Clone)]
+pub(crate) struct ClientLimiter {
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
+
+impl ClientLimiter {
+    /// Also starts a task (on the current tokio runtime) that forgets, once a minute, the
+    /// addresses whose budget is full again, so a stream of new addresses cannot grow the table
+    /// without bound. The task ends with the last clone of the limiter.
+    fn new() -> Result<ClientLimiter, &'static str> {
+        let per_minute = NonZeroU32::new(CREDENTIAL_REQUESTS_PER_MINUTE).ok_or("the rate limit must not be zero")?;
+        let limiter = Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute)));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let weak = Arc::downgrade(&limiter);
+            runtime.spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    let Some(limiter) = weak.upgrade() else { break };
+                    limiter.retain_recent();
+                }
+            });
+        }
+        Ok(ClientLimiter { limiter })
+    }
+
+    /// Takes one request from the budget of the client at `peer`, the TCP peer address (`None`
+    /// when the server does not know it: a set-up mistake, 500), or says when to come back (429).
+    ///
+    /// The peer is the client only when clients connect directly. Behind a reverse proxy or load
+    /// balancer every request comes from the proxy, so key on the client address from a
+    /// forwarded header (`Forwarded`, `X-Forwarded-For`) instead: only the entry your proxy
+    /// appended, and only when the peer is that proxy, since a client sets these headers at will.
+    pub(crate) fn check(&self, peer: Option<IpAddr>) -> Result<(), Answer> {
+        let Some(peer) = peer else { return Err(Answer::no_peer_address()) };
+        self.limiter
+            .check_key(&client_key(peer))
+            .map_err(|not_until| Answer::too_many_requests(not_until.wait_time_from(DefaultClock::default().now())))
+    }
+}
+
+/// The budget a client address draws on: an IPv4 address (also when it comes IPv4-mapped), or
+/// the /64 of an IPv6 address, since one subscriber usually holds a whole /64 and could otherwise
+/// take a fresh budget with every address in it.
+fn client_key(peer: IpAddr) -> IpAddr {
+    match peer.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        v4 => v4,
+    }
+}
+
+/// Whether `given` equals `expected`, in a time that tells nothing about `expected`: their
+/// SHA-256 digests, of one fixed length, are compared in constant time, so neither a matching
+/// prefix nor the length shows.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let (given, expected) = (digest(&SHA256, given.as_bytes()), digest(&SHA256, expected.as_bytes()));
+    verify_slices_are_equal(given.as_ref(), expected.as_ref()).is_ok()
 }
 
 impl From<Error> for FlowError {
@@ -108,6 +327,7 @@ impl From<Error> for FlowError {
 #[derive(Clone)]
 pub(crate) struct Auth {
     pub(crate) validator: Validator,
+    pub(crate) limiter: ClientLimiter,
     issuer: TokenIssuer,
     refresh: RefreshTokens,
     revocations: Arc<dyn RevocationStore>,
@@ -125,7 +345,9 @@ fn signing_key(settings: &Settings) -> Result<SigningKey, Box<dyn std::error::Er
 }
 
 impl Auth {
-    /// The embedded default, or shared key and stores when the settings name them.
+    /// The embedded default, or shared key and stores when the settings name them. Call it
+    /// once per process (on its tokio runtime), before the server's worker factory: every clone
+    /// shares the rate limit.
     pub(crate) async fn new(settings: &Settings) -> Result<Auth, Box<dyn std::error::Error>> {
         let key = signing_key(settings)?;
         let alg = key.alg();
@@ -143,7 +365,8 @@ impl Auth {
             .audience(AUDIENCE)
             .revocation(revocations.clone())
             .build()?;
-        Ok(Auth { validator, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
+        let limiter = ClientLimiter::new()?;
+        Ok(Auth { validator, limiter, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
     }
 
     /// A demo access token (no refresh token), for the printed `curl` lines.
@@ -167,7 +390,10 @@ impl Auth {
 
     /// `POST /login`: demo / demo.
     pub(crate) async fn login(&self, login: &Login) -> Result<TokenResponse, FlowError> {
-        if (login.username.as_str(), login.password.as_str()) != ("demo", "demo") {
+        // Both compared, always (`&`, not `&&`): the time tells neither whether the user name was
+        // right nor anything of the password.
+        let known = same_secret(&login.username, DEMO_USERNAME) & same_secret(&login.password, DEMO_PASSWORD);
+        if !known {
             return Err(FlowError::BadCredentials);
         }
         let scope = "orders:read orders:write";
