@@ -6,7 +6,6 @@
 //!
 //! Distinct client addresses are distinct loopback sources (127.0.0.2, 127.0.0.3, ...): Linux
 //! routes all of 127.0.0.0/8 to the loopback interface.
-#![cfg(all(feature = "axum", feature = "actix", feature = "redis"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[path = "../examples/common/actix_app.rs"]
