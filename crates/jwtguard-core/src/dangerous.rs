@@ -54,7 +54,7 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, Error> {
     };
     let json = |seg: &str, what| -> Result<serde_json::Value, Error> {
         let bytes = URL_SAFE_NO_PAD.decode(seg).map_err(|_| malformed(what))?;
-        if !crate::json::check_strict(&bytes) {
+        if !crate::verify::json::check_strict(&bytes) {
             return Err(malformed(what));
         }
         serde_json::from_slice(&bytes).map_err(|_| malformed(what))
@@ -79,5 +79,5 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, Error> {
 /// # Errors
 /// As [`Validator::verify`] for the steps it runs.
 pub fn verify_signature_only(validator: &Validator, token: &str) -> Result<(Header, Vec<u8>), Error> {
-    validator.verify_jws(token).map(|jws| jws.into_parts())
+    validator.policy_for(token)?.verify_jws(token).map(|jws| jws.into_parts())
 }

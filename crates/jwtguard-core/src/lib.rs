@@ -45,31 +45,32 @@
 //! - **Secrets.** Tokens, secrets and claim values never appear in errors or `Debug` output.
 
 pub mod algorithm;
-pub mod authz;
-pub mod bearer;
-mod claims;
-mod crypto;
+mod backend;
 pub mod dangerous;
 mod error;
-pub mod guard;
-pub mod issuer;
-mod json;
+mod http;
+mod issue;
 mod keys;
-pub mod provider;
-pub mod refresh;
 pub mod revocation;
-mod signing;
-pub mod source;
-mod validator;
+mod verify;
+
+pub use http::{authz, bearer, guard, source};
+pub use keys::provider;
+
+/// Issuing access tokens: [`TokenIssuer`](issuer::TokenIssuer), its [`SigningKey`](issuer::SigningKey)s
+/// and their rotation.
+pub mod issuer {
+    pub use crate::issue::{Issue, IssuedToken, SigningKey, TokenIssuer, TokenIssuerBuilder};
+}
+pub use issue::refresh;
 
 pub use algorithm::{Algorithm, KeyKind};
 pub use bearer::{BearerError, Challenge, Rejection};
-pub use claims::{Audience, Claim, Header, RegisteredClaims};
 pub use error::{ConfigError, Error, ErrorKind};
 pub use guard::Guard;
 pub use keys::{Key, KeySet, SkippedKey};
 pub use source::{RequestHead, TokenSource, TokenSources};
-pub use validator::{
-    Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, SystemClock, TokenContext, TokenInfo, Validator, ValidatorBuilder,
-    Verified,
+pub use verify::{
+    Audience, Claim, Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, Header, RegisteredClaims, SystemClock, TokenContext,
+    TokenInfo, Validator, ValidatorBuilder, Verified,
 };

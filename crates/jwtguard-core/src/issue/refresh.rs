@@ -327,7 +327,7 @@ impl fmt::Debug for RefreshTokens {
 
 fn random_token() -> Result<(String, TokenHash), Error> {
     let mut bytes = [0u8; 32];
-    crate::signing::fill_random(&mut bytes)?;
+    crate::backend::fill_random(&mut bytes)?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
     Ok((token.clone(), hash(&token)))
 }
@@ -338,7 +338,7 @@ fn random_token() -> Result<(String, TokenHash), Error> {
 /// assert_eq!(jwtguard_core::refresh::hash("abc").len(), 32);
 /// ```
 pub fn hash(token: &str) -> TokenHash {
-    crate::signing::sha256(token.as_bytes())
+    crate::backend::sha256(token.as_bytes())
 }
 
 impl RefreshTokens {

@@ -6,8 +6,6 @@
 //! it the signing key, and the old key stays published until the last token it signed has
 //! expired. A `TokenIssuer` is also a [`KeyProvider`], so a validator in the same process
 //! always knows every published key.
-//!
-//! Issuance works on both crypto backends.
 
 use std::fmt;
 use std::sync::{Arc, RwLock};
@@ -17,172 +15,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
+use super::SigningKey;
+use super::ring::Ring;
+use crate::backend;
 use crate::provider::{KeyProvider, RefreshFuture};
-use crate::signing::{self, Signer};
-use crate::{Algorithm, Clock, ConfigError, Error, ErrorKind, Key, KeyKind, KeySet, SystemClock};
-
-/// A private key (or HMAC secret) that signs tokens, with its `kid` and algorithm.
-///
-/// ```
-/// use jwtguard_core::Algorithm;
-/// use jwtguard_core::issuer::SigningKey;
-///
-/// let key = SigningKey::generate_ed25519("2026-11")?;
-/// assert_eq!(key.alg(), Algorithm::EdDSA);
-/// assert_eq!(key.public_jwk().unwrap()["kid"], "2026-11");
-/// # Ok::<_, jwtguard_core::ConfigError>(())
-/// ```
-pub struct SigningKey {
-    kid: String,
-    alg: Algorithm,
-    signer: Signer,
-    /// The public JWK (`None` for an HMAC secret, which is never published).
-    public: Option<Value>,
-    /// What verifies this key's tokens.
-    verify: Material,
-}
-
-/// How a verifier is made for this key: from its public JWK or its secret.
-enum Material {
-    Jwk(Value),
-    Secret(zeroize::Zeroizing<Vec<u8>>),
-}
-
-impl fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).field("alg", &self.alg).finish_non_exhaustive()
-    }
-}
+use crate::{Clock, ConfigError, Error, ErrorKind, KeySet, SystemClock};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn pem_der(pem_bytes: &[u8]) -> Result<Vec<u8>, ConfigError> {
-    let block = pem::parse(pem_bytes).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
-    if block.tag() != "PRIVATE KEY" {
-        return Err(ConfigError::InvalidKey("a PKCS#8 `PRIVATE KEY` PEM is needed to sign"));
-    }
-    Ok(block.into_contents())
-}
-
-impl SigningKey {
-    /// A PKCS#8 private key (`-----BEGIN PRIVATE KEY-----`) for an asymmetric algorithm.
-    ///
-    /// ```
-    /// # let pem = std::fs::read("../jwtguard-test/keys/p256.key.pem").unwrap();
-    /// let key = jwtguard_core::issuer::SigningKey::from_pkcs8_pem(&pem, jwtguard_core::Algorithm::ES256, "ec-1")?;
-    /// assert_eq!(key.kid(), "ec-1");
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`ConfigError::InvalidKey`] when the key is not PKCS#8 or does not fit `alg`.
-    pub fn from_pkcs8_pem(pem: &[u8], alg: Algorithm, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let der = zeroize::Zeroizing::new(pem_der(pem)?);
-        let (signer, public) = Signer::from_pkcs8(alg, &der)?;
-        Ok(SigningKey::finish(kid.into(), alg, signer, public))
-    }
-
-    fn finish(kid: String, alg: Algorithm, signer: Signer, mut public: Value) -> SigningKey {
-        public["kid"] = json!(kid);
-        public["alg"] = json!(alg.as_str());
-        public["use"] = json!("sig");
-        SigningKey { kid, alg, signer, verify: Material::Jwk(public.clone()), public: Some(public) }
-    }
-
-    /// A fresh Ed25519 key: the embedded default when no key is configured.
-    ///
-    /// ```
-    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k1")?;
-    /// assert_eq!(key.kid(), "k1");
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Only if the system's random source fails.
-    pub fn generate_ed25519(kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let (signer, public) = Signer::generate_ed25519()?;
-        Ok(SigningKey::finish(kid.into(), Algorithm::EdDSA, signer, public))
-    }
-
-    /// An HMAC secret (at least 32 bytes) for HS256/384/512. Its tokens verify only where the
-    /// secret is shared; it is never published in the JWKS.
-    ///
-    /// ```
-    /// let key = jwtguard_core::issuer::SigningKey::hmac([7u8; 32], jwtguard_core::Algorithm::HS256, "h1")?;
-    /// assert!(key.public_jwk().is_none());
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`ConfigError::WeakSecret`] or [`ConfigError::KeyAlgorithmMismatch`].
-    pub fn hmac(secret: impl AsRef<[u8]>, alg: Algorithm, kid: impl Into<String>) -> Result<Self, ConfigError> {
-        let secret = secret.as_ref();
-        if alg.key_kind() != KeyKind::Hmac {
-            return Err(ConfigError::KeyAlgorithmMismatch { kind: KeyKind::Hmac, alg });
-        }
-        crate::crypto::check_secret(alg, secret.len())?;
-        Ok(SigningKey {
-            kid: kid.into(),
-            alg,
-            signer: Signer::hmac(alg, secret)?,
-            public: None,
-            verify: Material::Secret(zeroize::Zeroizing::new(secret.to_vec())),
-        })
-    }
-
-    /// The key id.
-    ///
-    /// ```
-    /// assert_eq!(jwtguard_core::issuer::SigningKey::generate_ed25519("k")?.kid(), "k");
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
-    /// The algorithm.
-    ///
-    /// ```
-    /// assert_eq!(jwtguard_core::issuer::SigningKey::generate_ed25519("k")?.alg(), jwtguard_core::Algorithm::EdDSA);
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    pub fn alg(&self) -> Algorithm {
-        self.alg
-    }
-
-    /// The public JWK (with `kid`, `alg`, `use: sig`), or `None` for an HMAC secret.
-    ///
-    /// ```
-    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k")?;
-    /// assert_eq!(key.public_jwk().unwrap()["kty"], "OKP");
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    pub fn public_jwk(&self) -> Option<&Value> {
-        self.public.as_ref()
-    }
-
-    /// The verification key for this key's tokens.
-    ///
-    /// ```
-    /// let key = jwtguard_core::issuer::SigningKey::generate_ed25519("k")?;
-    /// assert_eq!(key.verification_key()?.kid(), Some("k"));
-    /// # Ok::<_, jwtguard_core::ConfigError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Not for keys made by this type's constructors.
-    pub fn verification_key(&self) -> Result<Key, ConfigError> {
-        match &self.verify {
-            Material::Jwk(jwk) => Key::from_jwk(&jwk.to_string()),
-            Material::Secret(s) => Ok(Key::hmac(&**s)?.with_algorithm(self.alg)?.with_kid(self.kid.clone())),
-        }
-    }
-
-    fn sign(&self, input: &[u8]) -> Result<Vec<u8>, Error> {
-        self.signer.sign(input)
-    }
 }
 
 /// What to put in a token beyond `iss`, `aud`, `iat`, `nbf`, `exp` and `jti`.
@@ -252,33 +92,6 @@ pub struct IssuedToken {
 impl fmt::Debug for IssuedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("IssuedToken").field("jti", &self.jti).field("exp", &self.exp).finish_non_exhaustive()
-    }
-}
-
-struct Ring {
-    current: Arc<SigningKey>,
-    next: Option<Arc<SigningKey>>,
-    /// Rotated-out keys, trusted and published until the given time (their last token's `exp`
-    /// plus a verifier's default leeway).
-    previous: Vec<(Arc<SigningKey>, i64)>,
-    /// The verification keys of all the above, rebuilt on every change.
-    keyset: Arc<KeySet>,
-    /// The earliest end among `previous`: once the clock passes it, `keyset` holds a key that
-    /// must no longer verify, and the next read rebuilds it.
-    stale_after: i64,
-}
-
-impl Ring {
-    /// Drops the rotated-out keys whose time is over at `now` and rebuilds the key set.
-    fn rebuild(&mut self, now: i64) -> Result<(), ConfigError> {
-        self.previous.retain(|(_, until)| *until >= now);
-        let mut set = KeySet::new();
-        for key in std::iter::once(&self.current).chain(&self.next).chain(self.previous.iter().map(|(k, _)| k)) {
-            set = set.with(key.verification_key()?);
-        }
-        self.keyset = Arc::new(set);
-        self.stale_after = self.previous.iter().map(|(_, until)| *until).min().unwrap_or(i64::MAX);
-        Ok(())
     }
 }
 
@@ -479,7 +292,7 @@ impl TokenIssuer {
         let now = i.clock.now();
         let exp = now.saturating_add(i.ttl);
         let mut id = [0u8; 16];
-        signing::fill_random(&mut id)?;
+        backend::fill_random(&mut id)?;
         let jti = b64(&id);
         let mut claims = what.extra.clone();
         claims.insert("iss".into(), json!(i.iss));

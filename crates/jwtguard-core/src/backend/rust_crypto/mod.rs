@@ -1,0 +1,7 @@
+//! The RustCrypto backend.
+
+mod sign;
+mod verify;
+
+pub(crate) use sign::{Signer, fill_random, sha256};
+pub(crate) use verify::Inner as VerifyingKey;

@@ -1,0 +1,14 @@
+//! Answering an HTTP request: where the token is, what the request gets, and the RFC 6750
+//! answer when it is refused. Both framework integrations call this and only translate.
+//!
+//! | file | job |
+//! |---|---|
+//! | `source.rs` | [`RequestHead`](source::RequestHead), token sources: where a request carries its token |
+//! | `guard.rs` | [`Guard`](guard::Guard): a validator with its sources, answer format and mode |
+//! | `bearer.rs` | RFC 6750 answers: the one mapping from an error to a status and a challenge |
+//! | `authz.rs` | scope and role requirements after authentication |
+
+pub mod authz;
+pub mod bearer;
+pub mod guard;
+pub mod source;

@@ -1,0 +1,17 @@
+//! Keys: what exists to verify with, where it comes from, and how it is loaded.
+//!
+//! | file | job |
+//! |---|---|
+//! | `key.rs` | [`Key`]: one key and its prepared verifiers |
+//! | `set.rs` | [`KeySet`]: keys matched by `kid`, JWKS documents |
+//! | `jwk.rs`, `pem.rs` | loading JWKs, PEM and DER |
+//! | `provider.rs` | [`KeyProvider`](provider::KeyProvider) and [`KeySource`](provider::KeySource): keys that change at run time |
+
+mod jwk;
+mod key;
+mod pem;
+pub mod provider;
+mod set;
+
+pub use key::Key;
+pub use set::{KeySet, SkippedKey};

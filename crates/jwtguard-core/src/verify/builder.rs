@@ -1,0 +1,261 @@
+//! [`ValidatorBuilder`]: every option of a validator, checked once at start-up.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::claims::Claim;
+use super::clock::Clock;
+use super::validator::{AlgSet, Kind, Policy, Rule, Validator};
+use super::verified::TokenContext;
+use crate::provider::KeySource;
+use crate::revocation::RevocationStore;
+use crate::{Algorithm, ConfigError};
+
+/// Configures a [`Validator`]. Made by [`Validator::builder`].
+///
+/// ```
+/// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+/// let validator = builder.issuer("https://idp.example").audience("api").build()?;
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[must_use]
+pub struct ValidatorBuilder {
+    pub(crate) keys: KeySource,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) required: Vec<Claim>,
+    pub(crate) leeway: Duration,
+    pub(crate) max_age: Option<Duration>,
+    pub(crate) typ: Option<String>,
+    pub(crate) max_size: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
+    pub(crate) revocation_fail_open: bool,
+}
+
+impl fmt::Debug for ValidatorBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValidatorBuilder")
+            .field("keys", &self.keys)
+            .field("algorithms", &self.algorithms)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ValidatorBuilder {
+    /// Accepts tokens from this issuer; call again to accept several. Defaults to: `iss` not
+    /// checked.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.issuer("https://a.example").issuer("https://b.example").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn issuer(mut self, iss: impl Into<String>) -> Self {
+        self.issuers.push(iss.into());
+        self
+    }
+
+    /// Accepts tokens for this audience; call again to accept several (any one must match).
+    /// Defaults to: tokens that carry `aud` are rejected.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.audience("orders-api").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.audiences.push(aud.into());
+        self
+    }
+
+    /// Requires a registered claim to be present. Defaults to: only `exp` is required.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.require(jwtguard_core::Claim::Sub).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn require(mut self, claim: Claim) -> Self {
+        if !self.required.contains(&claim) {
+            self.required.push(claim);
+        }
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`. Defaults to 60 s.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.leeway(std::time::Duration::from_secs(30)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Rejects tokens whose `iat` is older than this (and tokens without `iat`). Defaults to:
+    /// no maximum age.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.max_age(std::time::Duration::from_secs(3600)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// Requires this `typ` header, e.g. `at+jwt` for RFC 9068 access tokens (compared
+    /// case-insensitively, `application/` optional). Defaults to: `typ` not checked.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.typ("at+jwt").build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// The largest token accepted, in bytes, checked before any decoding. Defaults to 8 KiB.
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.max_token_size(16 * 1024).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_size = bytes;
+        self
+    }
+
+    /// The time source. Defaults to [`SystemClock`](crate::SystemClock).
+    ///
+    /// ```
+    /// let builder = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]);
+    /// let v = builder.clock(jwtguard_core::FixedClock(1_700_000_000)).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Adds a custom rule, run after the registered claims passed; `false` rejects the token
+    /// with [`ErrorKind::Rejected`](crate::ErrorKind::Rejected). Defaults to: no custom rules.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, Key, Validator};
+    /// let validator = Validator::builder(Key::hmac([1u8; 32])?, [Algorithm::HS256])
+    ///     .rule(|ctx| ctx.registered().sub().is_some_and(|s| s.starts_with("user:")))
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn rule(mut self, rule: impl Fn(&TokenContext<'_>) -> bool + Send + Sync + 'static) -> Self {
+        self.rules.push(Box::new(rule));
+        self
+    }
+
+    /// Checks every token against a revocation store after its signature and claims. Defaults
+    /// to: no revocation check.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use jwtguard_core::revocation::InMemoryRevocations;
+    /// let store = Arc::new(InMemoryRevocations::new());
+    /// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .revocation(store.clone())
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn revocation(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocation = Some(store);
+        self
+    }
+
+    /// When the revocation store cannot vouch for its answer, let tokens through instead of
+    /// answering `503`. This weakens revocation (a revoked token passes while the store is
+    /// down) and nothing else. Defaults to: fail closed.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # let store = Arc::new(jwtguard_core::revocation::InMemoryRevocations::new());
+    /// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .revocation(store)
+    ///     .revocation_fail_open()
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn revocation_fail_open(mut self) -> Self {
+        self.revocation_fail_open = true;
+        self
+    }
+
+    /// Builds the validator.
+    ///
+    /// # Errors
+    /// [`ConfigError::NoAlgorithms`] for an empty allow-list, [`ConfigError::NoUsableKey`] for
+    /// an empty key set, [`ConfigError::KeyAlgorithmMismatch`] when no key can verify one of the
+    /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
+    /// a year or a zero size bound.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ConfigError, Key, Validator};
+    /// let err = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::RS256]).build().unwrap_err();
+    /// assert!(matches!(err, ConfigError::KeyAlgorithmMismatch { .. }));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn build(self) -> Result<Validator, ConfigError> {
+        let mut algorithms = AlgSet::default();
+        for alg in &self.algorithms {
+            algorithms.insert(*alg);
+        }
+        if algorithms == AlgSet::default() {
+            return Err(ConfigError::NoAlgorithms);
+        }
+        if let KeySource::Static(keys) = &self.keys {
+            if keys.is_empty() {
+                return Err(ConfigError::NoUsableKey);
+            }
+            // An allowed algorithm that no key can verify is a misconfiguration (often an HMAC
+            // algorithm next to RSA keys): refuse it rather than reject every such token later.
+            for alg in algorithms.iter() {
+                if !keys.keys().iter().any(|k| k.algorithms().any(|a| a == alg)) {
+                    let kind = keys.keys().first().map(|k| k.kind()).unwrap_or(alg.key_kind());
+                    return Err(ConfigError::KeyAlgorithmMismatch { kind, alg });
+                }
+            }
+        }
+        let year = 366 * 24 * 3600;
+        let secs = |d: Duration, what| {
+            if d.as_secs() > year { Err(ConfigError::InvalidSetting(what)) } else { Ok(d.as_secs() as i64) }
+        };
+        if self.max_size == 0 {
+            return Err(ConfigError::InvalidSetting("max_token_size must be positive"));
+        }
+        Ok(Validator {
+            kind: Kind::Single(Arc::new(Policy {
+                keys: self.keys,
+                algorithms,
+                issuers: self.issuers,
+                audiences: self.audiences,
+                required: self.required,
+                leeway: secs(self.leeway, "leeway beyond a year")?,
+                max_age: self.max_age.map(|d| secs(d, "max_age beyond a year")).transpose()?,
+                typ: self.typ,
+                max_size: self.max_size,
+                clock: self.clock,
+                rules: self.rules,
+                revocation: self.revocation,
+                revocation_fail_open: self.revocation_fail_open,
+            })),
+        })
+    }
+}

@@ -1,0 +1,120 @@
+//! The protected header of a token, parsed strictly before anything is trusted.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+
+use super::json::{CowStr, Name, Seen, Skip};
+use crate::Algorithm;
+
+/// The protected header of a verified token.
+///
+/// ```
+/// # use jwtguard_core::{Algorithm, Key, Validator};
+/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// let verified = validator.verify::<serde_json::Value>(token)?;
+/// assert_eq!(verified.header().alg(), Algorithm::HS256);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Header {
+    pub(crate) alg: Algorithm,
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
+}
+
+impl Header {
+    /// The algorithm that verified the signature.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().alg(), Algorithm::HS256);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn alg(&self) -> Algorithm {
+        self.alg
+    }
+    /// The key id, if the token named one.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().kid(), Some("k1"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+    /// The `typ` header, if present.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().typ(), Some("at+jwt"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
+    }
+}
+
+impl fmt::Debug for Header {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Header").field("alg", &self.alg).field("kid", &self.kid).field("typ", &self.typ).finish()
+    }
+}
+
+/// The header as read from the token before anything is trusted.
+pub(crate) struct RawHeader<'a> {
+    pub(crate) alg: Cow<'a, str>,
+    pub(crate) kid: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
+    pub(crate) crit: bool,
+}
+
+impl<'de> de::Deserialize<'de> for RawHeader<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawHeader<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JOSE header object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut seen = Seen::default();
+                let (mut alg, mut kid, mut typ, mut crit) = (None, None, None, false);
+                while let Some(Name(name)) = map.next_key()? {
+                    seen.insert(name.clone())?;
+                    match &*name {
+                        "alg" => alg = Some(map.next_value_seed(CowStr)?),
+                        "kid" => kid = Some(map.next_value_seed(CowStr)?),
+                        "typ" => typ = Some(map.next_value_seed(CowStr)?),
+                        "crit" => {
+                            map.next_value_seed(Skip)?;
+                            crit = true;
+                        }
+                        _ => map.next_value_seed(Skip)?,
+                    }
+                }
+                let alg = alg.ok_or_else(|| de::Error::missing_field("alg"))?;
+                Ok(RawHeader { alg, kid, typ, crit })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl RawHeader<'_> {
+    pub(crate) fn into_header(self, alg: Algorithm) -> Header {
+        Header { alg, kid: self.kid.map(Cow::into_owned), typ: self.typ.map(Cow::into_owned) }
+    }
+}

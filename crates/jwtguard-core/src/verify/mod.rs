@@ -1,0 +1,31 @@
+//! Verifying a token: the builder, the JWS checks, the claims policy, the verified types and
+//! the multi-issuer variant.
+//!
+//! | file | job |
+//! |---|---|
+//! | `builder.rs` | [`ValidatorBuilder`]: every option, checked once at start-up |
+//! | `validator.rs` | [`Validator`]: one policy or one per issuer; `verify` in order |
+//! | `jws.rs` | size bound, segments, header against the allow-list, key, signature |
+//! | `policy.rs` | `exp`, `nbf`, `iat`, maximum age, `iss`, `aud`, required claims |
+//! | `multi.rs` | [`Validator::multi_issuer`]: the token's `iss` picks the policy |
+//! | `header.rs`, `claims.rs`, `json.rs` | strict parsing of the header and the claims |
+//! | `verified.rs` | [`Verified`], [`TokenInfo`], [`TokenContext`] |
+//! | `clock.rs` | [`Clock`] and its two implementations |
+
+mod builder;
+mod claims;
+mod clock;
+mod header;
+pub(crate) mod json;
+mod jws;
+mod multi;
+mod policy;
+mod validator;
+mod verified;
+
+pub use builder::ValidatorBuilder;
+pub use claims::{Audience, Claim, RegisteredClaims};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use header::Header;
+pub use validator::{DEFAULT_MAX_TOKEN_SIZE, Validator};
+pub use verified::{TokenContext, TokenInfo, Verified};

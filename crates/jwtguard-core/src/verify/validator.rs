@@ -1,0 +1,294 @@
+//! [`Validator`]: one issuer's keys and policy, or several chosen by the token's `iss`
+//! ([`Validator::multi_issuer`]). `verify` runs the size bound, the JWS checks (`jws.rs`), the
+//! claims policy (`policy.rs`), the custom rules, the revocation check, then builds `T`.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use super::builder::ValidatorBuilder;
+use super::claims::{Claim, RegisteredClaims};
+use super::clock::{Clock, SystemClock};
+use super::multi::ByIssuer;
+use super::verified::{TokenContext, TokenInfo, Verified};
+use crate::provider::KeySource;
+use crate::revocation::RevocationStore;
+use crate::{Algorithm, Error, ErrorKind};
+
+pub(crate) type Rule = Box<dyn Fn(&TokenContext<'_>) -> bool + Send + Sync>;
+
+/// A set of algorithms as a bit mask: membership is one AND on the hot path.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct AlgSet(pub(crate) u16);
+
+impl AlgSet {
+    pub(crate) fn contains(self, alg: Algorithm) -> bool {
+        self.0 & (1 << alg as u16) != 0
+    }
+    pub(crate) fn insert(&mut self, alg: Algorithm) {
+        self.0 |= 1 << alg as u16;
+    }
+    pub(crate) fn iter(self) -> impl Iterator<Item = Algorithm> {
+        Algorithm::ALL.into_iter().filter(move |a| self.contains(*a))
+    }
+}
+
+/// One issuer's keys and policy: what a single-issuer validator is, and what a multi-issuer
+/// validator holds per issuer.
+pub(crate) struct Policy {
+    pub(crate) keys: KeySource,
+    pub(crate) algorithms: AlgSet,
+    pub(crate) issuers: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) required: Vec<Claim>,
+    pub(crate) leeway: i64,
+    pub(crate) max_age: Option<i64>,
+    pub(crate) typ: Option<String>,
+    pub(crate) max_size: usize,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
+    pub(crate) revocation_fail_open: bool,
+}
+
+/// Verifies tokens. Cheap to clone (one `Arc`), `Send + Sync`, and takes no lock.
+///
+/// ```
+/// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
+///
+/// let validator = Validator::builder(Key::hmac([42u8; 32])?, [Algorithm::HS256])
+///     .issuer("https://login.example.com")
+///     .audience("orders-api")
+///     .build()?;
+/// let err = validator.verify::<serde_json::Value>("not-a-token").unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Malformed);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Validator {
+    pub(crate) kind: Kind,
+}
+
+/// What a validator is: one policy, or one per issuer.
+#[derive(Clone)]
+pub(crate) enum Kind {
+    Single(Arc<Policy>),
+    ByIssuer(Arc<ByIssuer>),
+}
+
+impl fmt::Debug for Validator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Single(policy) => policy.fmt(f),
+            Kind::ByIssuer(by_issuer) => f.debug_struct("Validator").field("issuers", by_issuer).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = self;
+        f.debug_struct("Validator")
+            .field("keys", &i.keys)
+            .field("algorithms", &i.algorithms.iter().collect::<Vec<_>>())
+            .field("issuers", &i.issuers)
+            .field("audiences", &i.audiences)
+            .field("required", &i.required)
+            .field("leeway", &i.leeway)
+            .field("max_age", &i.max_age)
+            .field("typ", &i.typ)
+            .field("max_size", &i.max_size)
+            .field("clock", &i.clock)
+            .field("rules", &i.rules.len())
+            .field("revocation", &i.revocation)
+            .finish()
+    }
+}
+
+/// The default bound on a token's length, before any decoding.
+///
+/// ```
+/// assert_eq!(jwtguard_core::DEFAULT_MAX_TOKEN_SIZE, 8192);
+/// ```
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
+
+impl Validator {
+    /// Starts a validator from the two decisions nobody can make for you: which keys, and which
+    /// algorithms. The header's `alg` is only ever checked against this list.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, KeySet, Validator};
+    /// let keys = KeySet::from_jwks(r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#)?;
+    /// let validator = Validator::builder(keys, [Algorithm::ES256]).build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn builder(keys: impl Into<KeySource>, algorithms: impl IntoIterator<Item = Algorithm>) -> ValidatorBuilder {
+        ValidatorBuilder {
+            keys: keys.into(),
+            algorithms: algorithms.into_iter().collect(),
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            required: Vec::new(),
+            leeway: Duration::from_secs(60),
+            max_age: None,
+            typ: None,
+            max_size: DEFAULT_MAX_TOKEN_SIZE,
+            clock: Arc::new(SystemClock),
+            rules: Vec::new(),
+            revocation: None,
+            revocation_fail_open: false,
+        }
+    }
+
+    /// Verifies `token` and deserializes its claims into `T`.
+    ///
+    /// The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
+    /// segments, header (`alg` in the allow-list, no unknown `crit`, `typ`), key by `kid` and
+    /// kind, signature, registered claims (`exp`, `nbf`, `iat`, max age, `iss`, `aud`, required
+    /// claims), custom rules, then `T`.
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) says which step failed.
+    ///
+    /// ```
+    /// #[derive(serde::Deserialize)]
+    /// struct MyClaims { sub: String, name: String }
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
+    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// let verified = validator.verify::<MyClaims>(token)?;
+    /// assert_eq!(verified.claims().name, "Alice");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        self.policy_for(token)?.verify(token)
+    }
+
+    /// [`Validator::verify`], and when the token names a key a [`KeyProvider`](crate::provider::KeyProvider)
+    /// lacks, waits for the provider's refetch (unless it is cooling down) and tries once more.
+    /// With static keys it is `verify` and never waits.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+    /// # async fn demo(validator: Validator) {
+    /// let result = validator.verify_async::<serde_json::Value>("x.y.z").await;
+    /// assert!(result.is_err());
+    /// # }
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Validator::verify`].
+    pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        let policy = self.policy_for(token)?;
+        match policy.verify(token) {
+            Err(e) if policy.needs_refresh(&e) => {
+                if let KeySource::Provider(provider) = &policy.keys
+                    && let Some(refresh) = provider.refresh_unknown()
+                {
+                    refresh.await?;
+                    return policy.verify(token);
+                }
+                Err(e)
+            }
+            result => result,
+        }
+    }
+
+    /// `true` when `error` may go away after a refetch of the keys: an unknown key with a
+    /// [`KeyProvider`](crate::provider::KeyProvider). Integrations use it to take the async path only then.
+    ///
+    /// ```
+    /// # use jwtguard_core::{Algorithm, Error, ErrorKind, Key, Validator};
+    /// # let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
+    /// assert!(!validator.needs_refresh(&Error::new(ErrorKind::UnknownKey))); // static keys
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn needs_refresh(&self, error: &Error) -> bool {
+        match &self.kind {
+            Kind::Single(policy) => policy.needs_refresh(error),
+            Kind::ByIssuer(by_issuer) => by_issuer.policies().any(|p| p.needs_refresh(error)),
+        }
+    }
+
+    /// The algorithms this validator accepts.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert_eq!(validator.algorithms().collect::<Vec<_>>(), [jwtguard_core::Algorithm::HS256]);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn algorithms(&self) -> impl Iterator<Item = Algorithm> + '_ {
+        let all = match &self.kind {
+            Kind::Single(policy) => policy.algorithms,
+            Kind::ByIssuer(by_issuer) => AlgSet(by_issuer.policies().fold(0, |all, p| all | p.algorithms.0)),
+        };
+        all.iter()
+    }
+
+    /// The time of its clock, seconds since the epoch.
+    ///
+    /// ```
+    /// let v = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .clock(jwtguard_core::FixedClock(5))
+    ///     .build()?;
+    /// assert_eq!(v.now(), 5);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn now(&self) -> i64 {
+        match &self.kind {
+            Kind::Single(policy) => policy.clock.now(),
+            Kind::ByIssuer(by_issuer) => by_issuer.now(),
+        }
+    }
+
+    /// The policy that decides `token`: the only one, or its issuer's.
+    pub(crate) fn policy_for(&self, token: &str) -> Result<&Policy, Error> {
+        match &self.kind {
+            Kind::Single(policy) => Ok(policy),
+            Kind::ByIssuer(by_issuer) => by_issuer.route(token),
+        }
+    }
+}
+
+impl Policy {
+    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        let i = self;
+        let jws = self.verify_jws(token)?;
+        let payload = jws.payload();
+        // UTF-8 is checked once here; `from_str` then skips the check per string.
+        let payload = std::str::from_utf8(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
+        let registered: RegisteredClaims = serde_json::from_str(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
+        self.check_claims(&registered)?;
+        if !i.rules.is_empty() {
+            let ctx = TokenContext { header: &jws.header, registered: &registered, payload: payload.as_bytes() };
+            if !i.rules.iter().all(|rule| rule(&ctx)) {
+                return Err(Error::new(ErrorKind::Rejected));
+            }
+        }
+        if let Some(store) = &i.revocation {
+            // Tokens are accepted until exp + leeway, so their revocations must hold as long: the
+            // store compares an entry's end (a token's exp) with the time minus the leeway.
+            match store.is_revoked(&registered, i.clock.now().saturating_sub(i.leeway)) {
+                Ok(false) => {}
+                Ok(true) => return Err(Error::new(ErrorKind::Revoked)),
+                // The documented opt-in: the revocation check alone fails open.
+                Err(_) if i.revocation_fail_open => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let claims: T = serde_json::from_str(payload)
+            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
+        Ok(Verified { token: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
+    }
+
+    /// `true` when `error` may go away after a refetch of this policy's keys.
+    fn needs_refresh(&self, error: &Error) -> bool {
+        error.kind() == ErrorKind::UnknownKey && self.keys.is_dynamic()
+    }
+}
