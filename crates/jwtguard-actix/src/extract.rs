@@ -15,12 +15,11 @@ use std::ops::Deref;
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
-use jwtguard_core::guard::{ExtractError, Found, Hints, resolve_async};
-use jwtguard_core::{Error, Guard, TokenInfo, Validator, Verified};
+use jwtguard_core::extract::{ExtractError, Found, Hints, extract_async};
+use jwtguard_core::{Error, Guard, Validator, Verified};
 use serde::de::DeserializeOwned;
 
-use crate::head::{Head, render};
-use crate::middleware::MiddlewareRan;
+use crate::head::{Ext, Head, render};
 
 /// The verified claims of the request's token.
 ///
@@ -153,8 +152,8 @@ impl fmt::Display for ClaimsRejection {
 impl ResponseError for ClaimsRejection {
     fn status_code(&self) -> StatusCode {
         match &self.inner {
-            ExtractError::Auth { rejection, .. } => {
-                StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED)
+            ExtractError::Auth(reject) => {
+                StatusCode::from_u16(reject.rejection().status()).unwrap_or(StatusCode::UNAUTHORIZED)
             }
             ExtractError::NotFound { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -162,7 +161,7 @@ impl ResponseError for ClaimsRejection {
 
     fn error_response(&self) -> HttpResponse {
         match &self.inner {
-            ExtractError::Auth { rejection, error } => render(rejection.clone(), error),
+            ExtractError::Auth(reject) => render(reject.rejection(), reject.error()),
             ExtractError::NotFound { .. } => HttpResponse::InternalServerError().body(self.to_string()),
         }
     }
@@ -174,47 +173,45 @@ const HINTS: Hints = Hints {
 };
 
 /// The lookup behind every extractor; the decision is the core's
-/// [`resolve`](jwtguard_core::guard::resolve), shared with tower.
+/// ([`extract_async`]), shared with tower.
 async fn lookup<T>(
     req: &HttpRequest,
     optional: bool,
     what: &'static str,
 ) -> Result<Option<Verified<T>>, ClaimsRejection>
 where
-    T: DeserializeOwned + Clone + 'static,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
+    // A guard the app provided in app_data, for routes without the middleware.
+    let provided: Option<Guard> = req
+        .app_data::<Guard>()
+        .cloned()
+        .or_else(|| req.app_data::<web::Data<Guard>>().map(|g| g.get_ref().clone()))
+        .or_else(|| req.app_data::<Validator>().cloned().map(Guard::new))
+        .or_else(|| req.app_data::<web::Data<Validator>>().map(|v| Guard::new(v.get_ref().clone())));
     // What the middleware left, taken out of the extensions before anything awaits (another
     // extractor may borrow them mutably meanwhile).
-    let (verified, middleware_ran, other_claims_type, provided) = {
+    let (verified, middleware_ran, other_claims_type, guard) = {
         let ext = req.extensions();
-        // A guard from the middleware, else one the app provided in app_data.
-        let provided: Option<Guard> = ext.get::<Guard>().cloned().or_else(|| {
-            req.app_data::<Guard>()
-                .cloned()
-                .or_else(|| req.app_data::<web::Data<Guard>>().map(|g| g.get_ref().clone()))
-                .or_else(|| req.app_data::<Validator>().cloned().map(Guard::new))
-                .or_else(|| req.app_data::<web::Data<Validator>>().map(|v| Guard::new(v.get_ref().clone())))
-        });
-        let verified = ext.get::<Verified<T>>().cloned();
-        (verified, ext.get::<MiddlewareRan>().is_some(), ext.get::<TokenInfo>().is_some(), provided)
+        let ext = Ext(&ext);
+        let found = Found::<T>::in_extensions(&ext, provided.as_ref());
+        (found.verified, found.middleware_ran, found.other_claims_type, found.guard.cloned())
     };
-    let found = Found { verified, middleware_ran, other_claims_type, guard: provided.as_ref() };
+    let found = Found { verified, middleware_ran, other_claims_type, guard: guard.as_ref() };
     let head = Head { headers: req.headers(), query: req.query_string() };
-    resolve_async(found, &head, optional).await.map_err(|unresolved| ClaimsRejection {
-        inner: ExtractError::explain::<T>(unresolved, provided.as_ref(), what, HINTS),
-    })
+    extract_async(found, &head, optional, what, HINTS).await.map_err(|inner| ClaimsRejection { inner })
 }
 
 async fn required<T>(req: &HttpRequest, what: &'static str) -> Result<Verified<T>, ClaimsRejection>
 where
-    T: DeserializeOwned + Clone + 'static,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
     lookup::<T>(req, false, what)
         .await?
         .ok_or_else(|| ClaimsRejection { inner: ExtractError::not_found::<T>(what, HINTS.missing) })
 }
 
-impl<T: DeserializeOwned + Clone + 'static> FromRequest for Claims<T> {
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> FromRequest for Claims<T> {
     type Error = ClaimsRejection;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -224,7 +221,7 @@ impl<T: DeserializeOwned + Clone + 'static> FromRequest for Claims<T> {
     }
 }
 
-impl<T: DeserializeOwned + Clone + 'static> FromRequest for OptionalClaims<T> {
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> FromRequest for OptionalClaims<T> {
     type Error = ClaimsRejection;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -236,7 +233,7 @@ impl<T: DeserializeOwned + Clone + 'static> FromRequest for OptionalClaims<T> {
     }
 }
 
-impl<T: DeserializeOwned + Clone + 'static> FromRequest for Token<T> {
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> FromRequest for Token<T> {
     type Error = ClaimsRejection;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 

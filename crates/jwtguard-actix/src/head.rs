@@ -1,9 +1,12 @@
-//! The bridge between actix requests and the core: [`RequestHead`] and response rendering.
+//! The bridge between actix types and the core: the request head, the extensions, and the
+//! core's answer written into a response. Translation only; every decision is the core's.
 
 use actix_web::HttpResponse;
+use actix_web::dev::{Extensions, ServiceRequest};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
-use jwtguard_core::{Error, Rejection, RequestHead};
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use jwtguard_core::pipeline::{self, HeaderAction};
+use jwtguard_core::{Error, Guard, Rejection, RequestHead};
 
 /// Borrowed headers and query string of an actix request.
 pub(crate) struct Head<'a> {
@@ -21,22 +24,45 @@ impl<'h> RequestHead for Head<'h> {
     }
 }
 
-/// Renders a core [`Rejection`] exactly as `jwtguard-tower` does, and records the error in the
-/// response extensions.
-pub(crate) fn render(rejection: Rejection, error: &Error) -> HttpResponse {
-    let retry_after = rejection.retry_after();
-    let (status, www_authenticate, content_type, body) = rejection.into_parts();
-    let mut res = HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED));
-    if let Some(v) = www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
-        res.insert_header((WWW_AUTHENTICATE, v));
+/// actix's extensions as the core reads them.
+pub(crate) struct Ext<'a>(pub(crate) &'a Extensions);
+
+impl pipeline::Extensions for Ext<'_> {
+    fn get<V: Send + Sync + 'static>(&self) -> Option<&V> {
+        self.0.get::<V>()
     }
-    if let Some(ct) = content_type {
-        res.insert_header((CONTENT_TYPE, ct));
+}
+
+/// actix's extensions as the core fills them.
+pub(crate) struct ExtMut<'a>(pub(crate) &'a mut Extensions);
+
+impl pipeline::ExtensionsMut for ExtMut<'_> {
+    fn insert<V: Clone + Send + Sync + 'static>(&mut self, value: V) {
+        self.0.insert(value);
     }
-    if let Some(secs) = retry_after {
-        res.insert_header((RETRY_AFTER, secs.to_string()));
+}
+
+/// Applies the guard's [`HeaderAction`] to each header: one pass, no allocation.
+pub(crate) fn protect_headers(req: &mut ServiceRequest, guard: &Guard) {
+    req.headers_mut().retain(|name: &HeaderName, value: &mut HeaderValue| match guard.header_action(name.as_str()) {
+        HeaderAction::Keep => true,
+        HeaderAction::MarkSensitive => {
+            value.set_sensitive(true);
+            true
+        }
+        HeaderAction::Remove => false,
+    });
+}
+
+/// The core's answer as an actix response, with the error in its extensions.
+pub(crate) fn render(rejection: &Rejection, error: &Error) -> HttpResponse {
+    let mut res = HttpResponse::build(StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED));
+    for (name, value) in rejection.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.insert_header((name, value));
+        }
     }
-    let mut res = res.body(body);
+    let mut res = res.body(rejection.body().to_vec());
     res.extensions_mut().insert(error.clone());
     res
 }

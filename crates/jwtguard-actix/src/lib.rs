@@ -54,10 +54,11 @@ pub fn jwks_resource(path: &str, issuer: jwtguard_core::issuer::TokenIssuer) -> 
     actix_web::web::resource(path).route(actix_web::web::get().to(move || {
         let body = issuer.jwks().to_string();
         async move {
-            actix_web::HttpResponse::Ok()
-                .content_type("application/jwk-set+json")
-                .insert_header(("cache-control", "public, max-age=300"))
-                .body(body)
+            let mut res = actix_web::HttpResponse::Ok();
+            for header in jwtguard_core::issuer::JWKS_HEADERS {
+                res.insert_header(header);
+            }
+            res.body(body)
         }
     }))
 }

@@ -9,15 +9,11 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{HttpMessage, HttpResponse};
 use futures_util::future::{Either, MapOk, TryFutureExt};
-use jwtguard_core::{Challenge, Error, Guard, TokenSources, Verified};
+use jwtguard_core::pipeline::{Decision, Pass, Reject};
+use jwtguard_core::{Challenge, Error, Guard, TokenSources};
 use serde::de::DeserializeOwned;
 
-use crate::head::{Head, render};
-
-/// Marks a request the middleware has seen, so extractors can tell "anonymous in optional mode"
-/// from "no middleware at all".
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct MiddlewareRan;
+use crate::head::{ExtMut, Head, protect_headers, render};
 
 /// Builds the response for a rejected request. Implemented by [`DefaultRejection`] (the core's
 /// RFC 6750 answer) and by every `Fn(&Error) -> HttpResponse`. The [`Error`] is also put in the
@@ -25,15 +21,15 @@ pub(crate) struct MiddlewareRan;
 ///
 /// ```
 /// use actix_web::HttpResponse;
-/// use jwtguard_core::{Error, Guard};
+/// use jwtguard_core::pipeline::Reject;
 /// use jwtguard_actix::{DefaultRejection, JwtAuth, OnRejection};
 ///
 /// /// The default answer plus a header of our own.
 /// struct Tagged;
 ///
 /// impl OnRejection for Tagged {
-///     fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse {
-///         let mut res = DefaultRejection.on_rejection(error, guard);
+///     fn on_rejection(&self, reject: Reject) -> HttpResponse {
+///         let mut res = DefaultRejection.on_rejection(reject);
 ///         res.headers_mut().insert(
 ///             actix_web::http::header::HeaderName::from_static("x-auth"),
 ///             actix_web::http::header::HeaderValue::from_static("jwtguard"),
@@ -46,26 +42,26 @@ pub(crate) struct MiddlewareRan;
 /// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
 pub trait OnRejection: 'static {
-    /// The response for `error`, rendered with `guard`'s realm and body format.
-    fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse;
+    /// The response for the core's decision `reject` (its error and its rendered answer).
+    fn on_rejection(&self, reject: Reject) -> HttpResponse;
 }
 
 /// The core's RFC 6750 answer: the same bytes `jwtguard-tower` sends.
 ///
 /// ```
-/// use jwtguard_core::{Error, ErrorKind, Guard};
+/// use jwtguard_core::pipeline::Reject;
+/// use jwtguard_core::source::EmptyHead;
+/// use jwtguard_core::{Error, ErrorKind};
 /// use jwtguard_actix::{DefaultRejection, OnRejection};
-/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
-/// let res = DefaultRejection.on_rejection(&Error::new(ErrorKind::Expired), &Guard::new(validator));
+/// let res = DefaultRejection.on_rejection(Reject::new(Error::new(ErrorKind::Expired), None, None, &EmptyHead));
 /// assert_eq!(res.status(), 401);
-/// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRejection;
 
 impl OnRejection for DefaultRejection {
-    fn on_rejection(&self, error: &Error, guard: &Guard) -> HttpResponse {
-        render(guard.reject(error), error)
+    fn on_rejection(&self, reject: Reject) -> HttpResponse {
+        render(reject.rejection(), reject.error())
     }
 }
 
@@ -73,9 +69,9 @@ impl<F> OnRejection for F
 where
     F: Fn(&Error) -> HttpResponse + 'static,
 {
-    fn on_rejection(&self, error: &Error, _guard: &Guard) -> HttpResponse {
-        let mut res = self(error);
-        res.extensions_mut().insert(error.clone());
+    fn on_rejection(&self, reject: Reject) -> HttpResponse {
+        let mut res = self(reject.error());
+        res.extensions_mut().insert(reject.error().clone());
         res
     }
 }
@@ -99,19 +95,13 @@ where
 #[must_use]
 pub struct JwtAuth<T, R = DefaultRejection> {
     guard: Guard,
-    strip_token: bool,
     on_rejection: Rc<R>,
     _claims: PhantomData<fn() -> T>,
 }
 
 impl<T, R> Clone for JwtAuth<T, R> {
     fn clone(&self) -> Self {
-        JwtAuth {
-            guard: self.guard.clone(),
-            strip_token: self.strip_token,
-            on_rejection: self.on_rejection.clone(),
-            _claims: PhantomData,
-        }
+        JwtAuth { guard: self.guard.clone(), on_rejection: self.on_rejection.clone(), _claims: PhantomData }
     }
 }
 
@@ -119,7 +109,6 @@ impl<T, R> fmt::Debug for JwtAuth<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuth")
             .field("guard", &self.guard)
-            .field("strip_token", &self.strip_token)
             .field("claims", &std::any::type_name::<T>())
             .finish_non_exhaustive()
     }
@@ -136,12 +125,7 @@ impl<T> JwtAuth<T> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn new(guard: impl Into<Guard>) -> Self {
-        JwtAuth {
-            guard: guard.into(),
-            strip_token: false,
-            on_rejection: Rc::new(DefaultRejection),
-            _claims: PhantomData,
-        }
+        JwtAuth { guard: guard.into(), on_rejection: Rc::new(DefaultRejection), _claims: PhantomData }
     }
 }
 
@@ -195,7 +179,7 @@ impl<T, R> JwtAuth<T, R> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn strip_token(mut self) -> Self {
-        self.strip_token = true;
+        self.guard = self.guard.strip_token(true);
         self
     }
 
@@ -213,12 +197,7 @@ impl<T, R> JwtAuth<T, R> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn on_rejection<R2: OnRejection>(self, on_rejection: R2) -> JwtAuth<T, R2> {
-        JwtAuth {
-            guard: self.guard,
-            strip_token: self.strip_token,
-            on_rejection: Rc::new(on_rejection),
-            _claims: PhantomData,
-        }
+        JwtAuth { guard: self.guard, on_rejection: Rc::new(on_rejection), _claims: PhantomData }
     }
 
     /// The guard this middleware authenticates with.
@@ -238,7 +217,7 @@ impl<S, B, T, R> Transform<S, ServiceRequest> for JwtAuth<T, R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
-    T: DeserializeOwned + Clone + 'static,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
     R: OnRejection,
 {
     type Response = ServiceResponse<EitherBody<B>>;
@@ -275,34 +254,33 @@ impl<S, T, R> fmt::Debug for JwtAuthMiddleware<S, T, R> {
 type Passed<B> = fn(ServiceResponse<B>) -> ServiceResponse<EitherBody<B>>;
 type Answer<B> = Result<ServiceResponse<EitherBody<B>>, actix_web::Error>;
 /// Boxed only when verification has to wait for a remote key refetch.
-type Refresh<B> = futures_util::future::LocalBoxFuture<'static, Answer<B>>;
+type Refetch<B> = futures_util::future::LocalBoxFuture<'static, Answer<B>>;
 
 impl<S, B, T, R> Service<ServiceRequest> for JwtAuthMiddleware<S, T, R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
-    T: DeserializeOwned + Clone + 'static,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
     R: OnRejection,
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = actix_web::Error;
-    type Future = Either<Either<Ready<Answer<B>>, MapOk<S::Future, Passed<B>>>, Refresh<B>>;
+    type Future = Either<Either<Ready<Answer<B>>, MapOk<S::Future, Passed<B>>>, Refetch<B>>;
 
     forward_ready!(service);
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let guard = &self.config.guard;
-        let head = Head { headers: req.headers(), query: req.query_string() };
-        let verified = match guard.authenticate::<T, _>(&head) {
-            Ok(verified) => verified,
-            Err(err) if guard.validator().needs_refresh(&err) => return Either::Right(self.call_after_refresh(req)),
-            Err(err) => {
-                let res = self.config.on_rejection.on_rejection(&err, guard);
-                return Either::Left(Either::Left(ready(Ok(req.into_response(res).map_into_right_body()))));
+        let decision = self.config.guard.decide::<T, _>(&Head { headers: req.headers(), query: req.query_string() });
+        match decision {
+            Decision::Pass(pass) => {
+                admit(&mut req, pass);
+                Either::Left(Either::Right(
+                    self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>),
+                ))
             }
-        };
-        prepare(&mut req, &self.config, verified);
-        Either::Left(Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>)))
+            Decision::Reject(reject) => Either::Left(Either::Left(ready(Ok(self.refuse(req, reject))))),
+            Decision::Refetch => Either::Right(self.call_after_refetch(req)),
+        }
     }
 }
 
@@ -310,56 +288,37 @@ impl<S, B, T, R> JwtAuthMiddleware<S, T, R>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
     B: MessageBody + 'static,
-    T: DeserializeOwned + Clone + 'static,
+    T: DeserializeOwned + Clone + Send + Sync + 'static,
     R: OnRejection,
 {
     /// The slow path: the token names a key a remote key set lacks. Wait for the (shared,
-    /// cooldown-gated) refetch, verify again, then call the service.
-    fn call_after_refresh(&self, mut req: ServiceRequest) -> Refresh<B> {
+    /// cooldown-gated) refetch, decide again, then call the service.
+    fn call_after_refetch(&self, mut req: ServiceRequest) -> Refetch<B> {
         let service = self.service.clone();
         let config = self.config.clone();
         Box::pin(async move {
-            let guard = &config.guard;
-            let authenticated = {
+            let decision = {
                 let head = Head { headers: req.headers(), query: req.query_string() };
-                guard.authenticate_async::<T, _>(&head).await
+                config.guard.decide_after_refetch::<T, _>(&head).await
             };
-            match authenticated {
-                Ok(verified) => prepare(&mut req, &config, verified),
-                Err(err) => {
-                    let res = config.on_rejection.on_rejection(&err, guard);
-                    return Ok(req.into_response(res).map_into_right_body());
+            match decision {
+                Ok(pass) => admit(&mut req, pass),
+                Err(reject) => {
+                    return Ok(req.into_response(config.on_rejection.on_rejection(reject)).map_into_right_body());
                 }
             }
             service.call(req).await.map(ServiceResponse::map_into_left_body)
         })
     }
-}
 
-/// What every authenticated (or anonymous, in optional mode) request gets before the service:
-/// the verified token, the guard, the mark, protected credentials.
-fn prepare<T: 'static, R>(req: &mut ServiceRequest, config: &JwtAuth<T, R>, verified: Option<Verified<T>>) {
-    {
-        let mut ext = req.extensions_mut();
-        if let Some(verified) = verified {
-            ext.insert(verified.token().clone());
-            ext.insert(verified);
-        }
-        ext.insert(config.guard.clone());
-        ext.insert(MiddlewareRan);
+    fn refuse(&self, req: ServiceRequest, reject: Reject) -> ServiceResponse<EitherBody<B>> {
+        req.into_response(self.config.on_rejection.on_rejection(reject)).map_into_right_body()
     }
-    protect_token(req, config.strip_token, &config.guard);
 }
 
-/// Marks the credential headers sensitive, or removes them when stripping: one pass over the
-/// headers, no allocation.
-fn protect_token(req: &mut ServiceRequest, strip: bool, guard: &Guard) {
-    let sources = guard.token_sources();
-    req.headers_mut().retain(|name, value| {
-        if !sources.header_names().any(|n| n == name.as_str()) {
-            return true;
-        }
-        value.set_sensitive(true);
-        !strip
-    });
+/// What the core says a passing request gets: its extensions, and its credential headers
+/// marked or removed.
+fn admit<T: Clone + Send + Sync + 'static>(req: &mut ServiceRequest, pass: Pass<T>) {
+    protect_headers(req, pass.guard());
+    pass.store(&mut ExtMut(&mut req.extensions_mut()));
 }

@@ -3,60 +3,17 @@
 
 use std::fmt;
 use std::future::{Ready, ready};
-use std::marker::PhantomData;
 use std::rc::Rc;
 
 use actix_web::HttpMessage;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Extensions, Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use futures_util::future::{Either, MapOk, TryFutureExt};
-use jwtguard_core::authz::Required;
-use jwtguard_core::{Challenge, Error, ErrorKind, Guard, TokenInfo, Verified};
+pub use jwtguard_core::authz::Requirement;
+use jwtguard_core::authz::enforce;
+use jwtguard_core::authz::{ClaimRule, Required};
 
-use crate::head::render;
-
-/// A check on the extensions of an authenticated request.
-///
-/// ```
-/// use actix_web::dev::Extensions;
-/// use jwtguard_core::{Error, ErrorKind, TokenInfo};
-/// use jwtguard_actix::{Require, Requirement};
-///
-/// /// Only tokens that name a subject.
-/// struct HasSubject;
-///
-/// impl Requirement for HasSubject {
-///     fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-///         match extensions.get::<TokenInfo>() {
-///             Some(t) if t.registered().sub().is_some() => Ok(()),
-///             Some(_) => Err(Error::new(ErrorKind::InsufficientScope)),
-///             None => Err(Error::new(ErrorKind::Missing)),
-///         }
-///     }
-/// }
-/// let middleware = Require::new(HasSubject);
-/// ```
-pub trait Requirement: 'static {
-    /// `Ok` to let the request through; an error of kind `Missing` (no token) or
-    /// `InsufficientScope`.
-    ///
-    /// # Errors
-    /// As above.
-    fn check(&self, extensions: &Extensions) -> Result<(), Error>;
-    /// The `scope="…"` to name in a 403, if any.
-    fn scope(&self) -> Option<&str> {
-        None
-    }
-}
-
-impl Requirement for Required {
-    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-        Required::check(self, extensions.get::<TokenInfo>())
-    }
-    fn scope(&self) -> Option<&str> {
-        self.scope_param()
-    }
-}
+use crate::head::{Ext, Head, render};
 
 /// A middleware that lets a request through only when its [`Requirement`] holds. Wrap it
 /// inside [`JwtAuth`](crate::JwtAuth) (actix runs the last `.wrap` first).
@@ -150,7 +107,7 @@ impl RequireRole {
     }
 }
 
-/// Requires a predicate over the typed claims `T`.
+/// Requires a predicate over the typed claims `T` (the type the middleware verifies into).
 ///
 /// ```
 /// #[derive(Clone, serde::Deserialize)]
@@ -158,36 +115,22 @@ impl RequireRole {
 ///
 /// let acme_only = jwtguard_actix::RequireClaim::new(|c: &MyClaims| c.tenant == "acme");
 /// ```
-pub struct RequireClaim<T, F> {
-    predicate: F,
-    _claims: PhantomData<fn() -> T>,
-}
+#[derive(Debug, Clone, Copy)]
+pub struct RequireClaim;
 
-impl<T, F> fmt::Debug for RequireClaim<T, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireClaim").field("claims", &std::any::type_name::<T>()).finish_non_exhaustive()
-    }
-}
-
-impl<T: 'static, F: Fn(&T) -> bool + 'static> RequireClaim<T, F> {
+impl RequireClaim {
     /// A middleware that requires `predicate` to hold for the verified claims.
     ///
     /// ```
     /// let verified_email = jwtguard_actix::RequireClaim::new(|c: &serde_json::Value| c["email_verified"] == true);
     /// ```
     #[allow(clippy::new_ret_no_self)]
-    pub fn new(predicate: F) -> Require<RequireClaim<T, F>> {
-        Require::new(RequireClaim { predicate, _claims: PhantomData })
-    }
-}
-
-impl<T: 'static, F: Fn(&T) -> bool + 'static> Requirement for RequireClaim<T, F> {
-    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-        match extensions.get::<Verified<T>>() {
-            Some(v) if (self.predicate)(v.claims()) => Ok(()),
-            Some(_) => Err(Error::new(ErrorKind::InsufficientScope)),
-            None => Err(Error::new(ErrorKind::Missing)),
-        }
+    pub fn new<T, F>(predicate: F) -> Require<ClaimRule<T, F>>
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) -> bool + 'static,
+    {
+        Require::new(ClaimRule::new(predicate))
     }
 }
 
@@ -241,16 +184,14 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        let checked = self.requirement.check(&req.extensions());
-        match checked {
+        let enforced = {
+            let head = Head { headers: req.headers(), query: req.query_string() };
+            enforce(&*self.requirement, &Ext(&req.extensions()), &head)
+        };
+        match enforced {
             Ok(()) => Either::Right(self.service.call(req).map_ok(ServiceResponse::map_into_left_body as Passed<B>)),
-            Err(error) => {
-                let scope = self.requirement.scope();
-                let rejection = match req.extensions().get::<Guard>() {
-                    Some(guard) => guard.reject_with_scope(&error, scope),
-                    None => Challenge::default().respond_with_scope(&error, scope),
-                };
-                let res = render(rejection, &error);
+            Err(reject) => {
+                let res = render(reject.rejection(), reject.error());
                 Either::Left(ready(Ok(req.into_response(res).map_into_right_body())))
             }
         }

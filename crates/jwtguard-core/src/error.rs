@@ -57,13 +57,17 @@ pub enum ErrorKind {
     /// A required claim is absent.
     MissingClaim,
     /// A custom validation rule rejected the token.
-    Rejected,
+    RuleFailed,
     /// The token (its `jti` or its subject) was revoked.
     Revoked,
     /// A required scope, role or claim is missing: the token is good but not enough.
     InsufficientScope,
-    /// The keys (or the revocation store) could not be reached; the request fails closed.
+    /// The keys could not be had (a remote key set unreachable, no randomness to sign); the
+    /// request fails closed.
     KeysUnavailable,
+    /// A revocation or refresh-token store could not vouch for its answer (a replica out of
+    /// sync, Redis unreachable); the request fails closed with `503`.
+    StoreUnavailable,
 }
 
 impl ErrorKind {
@@ -93,10 +97,10 @@ impl ErrorKind {
             | ErrorKind::WrongIssuer
             | ErrorKind::WrongAudience
             | ErrorKind::MissingClaim
-            | ErrorKind::Rejected
+            | ErrorKind::RuleFailed
             | ErrorKind::Revoked => BearerError::InvalidToken,
             ErrorKind::InsufficientScope => BearerError::InsufficientScope,
-            ErrorKind::KeysUnavailable => BearerError::Unavailable,
+            ErrorKind::KeysUnavailable | ErrorKind::StoreUnavailable => BearerError::Unavailable,
         }
     }
 
@@ -123,10 +127,11 @@ impl ErrorKind {
             ErrorKind::WrongIssuer => "wrong_issuer",
             ErrorKind::WrongAudience => "wrong_audience",
             ErrorKind::MissingClaim => "missing_claim",
-            ErrorKind::Rejected => "rejected",
+            ErrorKind::RuleFailed => "rule_failed",
             ErrorKind::Revoked => "revoked",
             ErrorKind::InsufficientScope => "insufficient_scope",
             ErrorKind::KeysUnavailable => "keys_unavailable",
+            ErrorKind::StoreUnavailable => "store_unavailable",
         }
     }
 
@@ -148,10 +153,11 @@ impl ErrorKind {
             ErrorKind::WrongIssuer => "issuer not accepted",
             ErrorKind::WrongAudience => "audience not accepted",
             ErrorKind::MissingClaim => "required claim missing",
-            ErrorKind::Rejected => "token rejected by policy",
+            ErrorKind::RuleFailed => "a custom rule failed",
             ErrorKind::Revoked => "token revoked",
             ErrorKind::InsufficientScope => "insufficient scope",
             ErrorKind::KeysUnavailable => "keys unavailable",
+            ErrorKind::StoreUnavailable => "store unavailable",
         }
     }
 }

@@ -47,6 +47,8 @@
 pub mod algorithm;
 mod backend;
 pub mod dangerous;
+#[doc(hidden)]
+pub mod doc_support;
 mod error;
 mod http;
 mod issue;
@@ -54,13 +56,13 @@ mod keys;
 pub mod revocation;
 mod verify;
 
-pub use http::{authz, bearer, guard, source};
+pub use http::{authz, bearer, extract, guard, pipeline, source};
 pub use keys::provider;
 
 /// Issuing access tokens: [`TokenIssuer`](issuer::TokenIssuer), its [`SigningKey`](issuer::SigningKey)s
 /// and their rotation.
 pub mod issuer {
-    pub use crate::issue::{Issue, IssuedToken, SigningKey, TokenIssuer, TokenIssuerBuilder};
+    pub use crate::issue::{Issue, IssuedToken, JWKS_HEADERS, SigningKey, TokenIssuer, TokenIssuerBuilder};
 }
 pub use issue::refresh;
 

@@ -54,7 +54,7 @@ pub trait RevocationStore: Send + Sync + fmt::Debug + 'static {
     /// that ends at the tokens' `exp` then covers them for as long as they are accepted.
     ///
     /// # Errors
-    /// [`ErrorKind::KeysUnavailable`] when the store cannot vouch for its answer.
+    /// [`ErrorKind::StoreUnavailable`] when the store cannot vouch for its answer.
     fn is_revoked(&self, claims: &RegisteredClaims, now: i64) -> Result<bool, Error>;
 
     /// Revokes the token `jti` until `until` (its `exp`; the entry is dropped after that).
@@ -228,7 +228,7 @@ impl InMemoryRevocations {
 }
 
 fn poisoned() -> Error {
-    Error::detailed(ErrorKind::KeysUnavailable, "revocation store lock poisoned")
+    Error::detailed(ErrorKind::StoreUnavailable, "revocation store lock poisoned")
 }
 
 impl RevocationStore for InMemoryRevocations {

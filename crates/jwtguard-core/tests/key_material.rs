@@ -117,7 +117,7 @@ impl jwtguard_core::provider::KeyProvider for Provider {
     fn keys(&self) -> Result<Arc<KeySet>, jwtguard_core::Error> {
         Ok(self.0.clone())
     }
-    fn refresh_unknown(&self) -> Option<jwtguard_core::provider::RefreshFuture<'_>> {
+    fn refetch_unknown(&self) -> Option<jwtguard_core::provider::RefetchFuture<'_>> {
         None
     }
     fn allows_symmetric_keys(&self) -> bool {

@@ -455,7 +455,7 @@ fn custom_rule_and_typed_claims() {
     let exp = NOW + 600;
     let ok = v.verify::<Mine>(&with_claims(json!({"exp": exp, "sub": "alice", "tenant": 7}))).unwrap();
     assert_eq!(ok.claims().tenant, 7);
-    assert_eq!(kind(&v, &with_claims(json!({"exp": exp, "sub": "mallory"}))), ErrorKind::Rejected);
+    assert_eq!(kind(&v, &with_claims(json!({"exp": exp, "sub": "mallory"}))), ErrorKind::RuleFailed);
     let wrong_type =
         v.verify::<Mine>(&with_claims(json!({"exp": exp, "sub": "alice", "tenant": "seven"}))).unwrap_err();
     assert_eq!(wrong_type.kind(), ErrorKind::Malformed);

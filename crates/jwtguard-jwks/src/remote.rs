@@ -3,7 +3,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+use jwtguard_core::provider::{KeyProvider, KeySource, RefetchFuture};
 use jwtguard_core::{ConfigError, Error, ErrorKind, KeySet};
 use url::Url;
 
@@ -194,7 +194,7 @@ impl KeyProvider for RemoteJwks {
         self.shared.current().ok_or(Error::detailed(ErrorKind::KeysUnavailable, "no usable JWKS"))
     }
 
-    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {
+    fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> {
         let cooling = self
             .shared
             .unknown_refetch

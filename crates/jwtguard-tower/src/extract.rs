@@ -17,12 +17,11 @@ use axum_core::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
-use jwtguard_core::guard::{ExtractError, Found, Hints, resolve_async};
-use jwtguard_core::{Error, Guard, TokenInfo, Verified};
+use jwtguard_core::extract::{ExtractError, Found, Hints, extract_async};
+use jwtguard_core::{Error, Guard, Verified};
 use serde::de::DeserializeOwned;
 
-use crate::auth::{LayerRan, render};
-use crate::head::{Head, is_grpc};
+use crate::head::{Ext, Head, render};
 
 /// The verified claims of the request's token.
 ///
@@ -165,8 +164,6 @@ impl<T> Deref for StateClaims<T> {
 /// ```
 pub struct ClaimsRejection {
     inner: ExtractError,
-    /// Answer as gRPC (the request was).
-    grpc: bool,
 }
 
 impl ClaimsRejection {
@@ -202,11 +199,7 @@ impl std::error::Error for ClaimsRejection {}
 impl IntoResponse for ClaimsRejection {
     fn into_response(self) -> Response {
         match self.inner {
-            ExtractError::Auth { rejection, error } => {
-                let mut res: Response = render(rejection, self.grpc);
-                res.extensions_mut().insert(error);
-                res
-            }
+            ExtractError::Auth(reject) => render(reject.rejection(), reject.error()),
             not_found @ ExtractError::NotFound { .. } => {
                 (StatusCode::INTERNAL_SERVER_ERROR, not_found.to_string()).into_response()
             }
@@ -220,7 +213,7 @@ const HINTS: Hints = Hints {
 };
 
 /// The lookup behind every extractor; the decision and its explanation are the core's
-/// ([`resolve_async`], [`ExtractError`]), shared with actix.
+/// ([`extract_async`], [`ExtractError`]), shared with actix.
 async fn lookup<T>(
     parts: &Parts,
     optional: bool,
@@ -230,19 +223,10 @@ async fn lookup<T>(
 where
     T: DeserializeOwned + Clone + Send + Sync + 'static,
 {
-    let ext = &parts.extensions;
-    let guard = state.or_else(|| ext.get::<Guard>());
-    let found = Found {
-        verified: ext.get::<Verified<T>>().cloned(),
-        middleware_ran: ext.get::<LayerRan>().is_some(),
-        other_claims_type: ext.get::<TokenInfo>().is_some(),
-        guard,
-    };
+    let ext = Ext(&parts.extensions);
+    let found = Found::in_extensions(&ext, state);
     let head = Head { headers: &parts.headers, uri: &parts.uri };
-    resolve_async(found, &head, optional).await.map_err(|unresolved| ClaimsRejection {
-        inner: ExtractError::explain::<T>(unresolved, guard, what, HINTS),
-        grpc: is_grpc(&parts.headers),
-    })
+    extract_async(found, &head, optional, what, HINTS).await.map_err(|inner| ClaimsRejection { inner })
 }
 
 async fn required<T>(parts: &Parts, what: &'static str, state: Option<&Guard>) -> Result<Verified<T>, ClaimsRejection>
@@ -251,7 +235,7 @@ where
 {
     lookup::<T>(parts, false, what, state)
         .await?
-        .ok_or_else(|| ClaimsRejection { inner: ExtractError::not_found::<T>(what, HINTS.missing), grpc: false })
+        .ok_or_else(|| ClaimsRejection { inner: ExtractError::not_found::<T>(what, HINTS.missing) })
 }
 
 impl<S, T> FromRequestParts<S> for Claims<T>

@@ -1,7 +1,13 @@
-//! The bridge between `http` requests and the core's [`RequestHead`].
+//! The bridge between `http` types and the core: the request head, the extensions, and the
+//! core's answer written into a response. Translation only; every decision is the core's.
 
-use http::{HeaderMap, Uri};
-use jwtguard_core::RequestHead;
+use bytes::Bytes;
+use http::header::HeaderValue;
+use http::{HeaderMap, Response, StatusCode, Uri};
+use jwtguard_core::pipeline::{self, HeaderAction};
+use jwtguard_core::{Error, Guard, Rejection, RequestHead};
+
+use crate::RejectionBody;
 
 /// Borrowed headers and URI of an `http` request.
 pub(crate) struct Head<'a> {
@@ -19,7 +25,47 @@ impl<'h> RequestHead for Head<'h> {
     }
 }
 
-/// `true` for a gRPC request (`content-type: application/grpc...`).
-pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
-    headers.get(http::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+/// `http::Extensions` as the core reads them.
+pub(crate) struct Ext<'a>(pub(crate) &'a http::Extensions);
+
+impl pipeline::Extensions for Ext<'_> {
+    fn get<V: Send + Sync + 'static>(&self) -> Option<&V> {
+        self.0.get::<V>()
+    }
+}
+
+/// `http::Extensions` as the core fills them.
+pub(crate) struct ExtMut<'a>(pub(crate) &'a mut http::Extensions);
+
+impl pipeline::ExtensionsMut for ExtMut<'_> {
+    fn insert<V: Clone + Send + Sync + 'static>(&mut self, value: V) {
+        self.0.insert(value);
+    }
+}
+
+/// Applies the guard's [`HeaderAction`] to the credential headers, allocating nothing.
+pub(crate) fn protect_headers(headers: &mut HeaderMap, guard: &Guard) {
+    for (name, value) in headers.iter_mut() {
+        if guard.header_action(name.as_str()) == HeaderAction::MarkSensitive {
+            value.set_sensitive(true);
+        }
+    }
+    for name in guard.removed_headers() {
+        headers.remove(name);
+    }
+}
+
+/// The core's answer as an `http` response, with the error in its extensions.
+pub(crate) fn render<B: RejectionBody>(rejection: &Rejection, error: &Error) -> Response<B> {
+    let body =
+        if rejection.body().is_empty() { B::empty() } else { B::from_bytes(Bytes::copy_from_slice(rejection.body())) };
+    let mut res = Response::new(body);
+    *res.status_mut() = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+    for (name, value) in rejection.headers() {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            res.headers_mut().insert(name, value);
+        }
+    }
+    res.extensions_mut().insert(error.clone());
+    res
 }

@@ -4,9 +4,9 @@ use std::convert::Infallible;
 use std::future::{Ready, ready};
 use std::task::{Context, Poll};
 
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use http::header::HeaderValue;
 use http::{Request, Response};
-use jwtguard_core::issuer::TokenIssuer;
+use jwtguard_core::issuer::{JWKS_HEADERS, TokenIssuer};
 use tower_service::Service;
 
 use crate::RejectionBody;
@@ -58,8 +58,9 @@ impl<B> Service<Request<B>> for JwksService {
     fn call(&mut self, _req: Request<B>) -> Self::Future {
         let body = self.issuer.jwks().to_string();
         let mut res = Response::new(<axum_core::body::Body as RejectionBody>::from_bytes(body.into()));
-        res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
-        res.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+        for (name, value) in JWKS_HEADERS {
+            res.headers_mut().insert(name, HeaderValue::from_static(value));
+        }
         ready(Ok(res))
     }
 }

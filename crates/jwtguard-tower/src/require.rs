@@ -6,51 +6,17 @@
 //! layer's realm and body format.
 
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::{Extensions, Request, Response};
-use jwtguard_core::authz::Required;
-use jwtguard_core::{Challenge, Error, ErrorKind, Guard, TokenInfo, Verified};
+use http::{Request, Response};
+use jwtguard_core::authz::enforce;
+pub use jwtguard_core::authz::{ClaimRule, Required, Requirement};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::auth::{RejectionBody, ResponseFuture, render};
-use crate::head::is_grpc;
-
-/// A check on the extensions of an authenticated request.
-///
-/// ```
-/// use http::Extensions;
-/// use jwtguard_core::{Error, ErrorKind};
-/// use jwtguard_tower::{Require, Requirement};
-///
-/// /// Lets only requests marked by an earlier layer through.
-/// #[derive(Clone)]
-/// struct Marked;
-/// #[derive(Clone)]
-/// struct Mark;
-///
-/// impl Requirement for Marked {
-///     fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-///         extensions.get::<Mark>().map(|_| ()).ok_or(Error::new(ErrorKind::InsufficientScope))
-///     }
-/// }
-/// let layer = Require::new(Marked);
-/// ```
-pub trait Requirement: Clone + Send + Sync + 'static {
-    /// `Ok` to let the request through; an error of kind `Missing` (no token) or
-    /// `InsufficientScope`.
-    ///
-    /// # Errors
-    /// As above.
-    fn check(&self, extensions: &Extensions) -> Result<(), Error>;
-    /// The `scope="…"` to name in a 403, if any.
-    fn scope(&self) -> Option<&str> {
-        None
-    }
-}
+use crate::auth::{RejectionBody, ResponseFuture};
+use crate::head::{Ext, Head, render};
 
 /// A layer that lets a request through only when its [`Requirement`] holds.
 ///
@@ -59,9 +25,14 @@ pub trait Requirement: Clone + Send + Sync + 'static {
 /// let layer = RequireScope::all(["orders:write"]); // a Require<Required>
 /// ```
 #[must_use]
-#[derive(Clone)]
 pub struct Require<Q> {
-    requirement: Q,
+    requirement: Arc<Q>,
+}
+
+impl<Q> Clone for Require<Q> {
+    fn clone(&self) -> Self {
+        Require { requirement: self.requirement.clone() }
+    }
 }
 
 impl<Q> fmt::Debug for Require<Q> {
@@ -70,7 +41,7 @@ impl<Q> fmt::Debug for Require<Q> {
     }
 }
 
-impl<Q: Requirement> Require<Q> {
+impl<Q: Requirement + Send + Sync> Require<Q> {
     /// A layer enforcing `requirement`.
     ///
     /// ```
@@ -78,11 +49,11 @@ impl<Q: Requirement> Require<Q> {
     /// let layer = jwtguard_tower::Require::new(Required::any_roles(["admin", "ops"]));
     /// ```
     pub fn new(requirement: Q) -> Self {
-        Require { requirement }
+        Require { requirement: Arc::new(requirement) }
     }
 }
 
-impl<S, Q: Clone> Layer<S> for Require<Q> {
+impl<S, Q> Layer<S> for Require<Q> {
     type Service = RequireService<S, Q>;
     fn layer(&self, inner: S) -> Self::Service {
         RequireService { inner, requirement: self.requirement.clone() }
@@ -97,10 +68,15 @@ impl<S, Q: Clone> Layer<S> for Require<Q> {
 ///     Ok::<_, std::convert::Infallible>(http::Response::new(axum::body::Body::empty()))
 /// }));
 /// ```
-#[derive(Clone)]
 pub struct RequireService<S, Q> {
     inner: S,
-    requirement: Q,
+    requirement: Arc<Q>,
+}
+
+impl<S: Clone, Q> Clone for RequireService<S, Q> {
+    fn clone(&self) -> Self {
+        RequireService { inner: self.inner.clone(), requirement: self.requirement.clone() }
+    }
 }
 
 impl<S: fmt::Debug, Q> fmt::Debug for RequireService<S, Q> {
@@ -112,7 +88,7 @@ impl<S: fmt::Debug, Q> fmt::Debug for RequireService<S, Q> {
 impl<S, Q, ReqBody, ResBody> Service<Request<ReqBody>> for RequireService<S, Q>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    Q: Requirement,
+    Q: Requirement + Send + Sync,
     ResBody: RejectionBody,
 {
     type Response = Response<ResBody>;
@@ -124,17 +100,10 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        match self.requirement.check(req.extensions()) {
+        let head = Head { headers: req.headers(), uri: req.uri() };
+        match enforce(&*self.requirement, &Ext(req.extensions()), &head) {
             Ok(()) => ResponseFuture::inner(self.inner.call(req)),
-            Err(error) => {
-                let rejection = match req.extensions().get::<Guard>() {
-                    Some(guard) => guard.reject_with_scope(&error, self.requirement.scope()),
-                    None => Challenge::default().respond_with_scope(&error, self.requirement.scope()),
-                };
-                let mut res = render(rejection, is_grpc(req.headers()));
-                res.extensions_mut().insert(error);
-                ResponseFuture::rejected(res)
-            }
+            Err(reject) => ResponseFuture::rejected(render(reject.rejection(), reject.error())),
         }
     }
 }
@@ -196,15 +165,6 @@ impl RequireRole {
     }
 }
 
-impl Requirement for Required {
-    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-        Required::check(self, extensions.get::<TokenInfo>())
-    }
-    fn scope(&self) -> Option<&str> {
-        self.scope_param()
-    }
-}
-
 /// Requires a predicate over the typed claims `T` (the type the auth layer verifies into).
 ///
 /// ```
@@ -213,49 +173,21 @@ impl Requirement for Required {
 ///
 /// let acme_only = jwtguard_tower::RequireClaim::new(|c: &MyClaims| c.tenant == "acme");
 /// ```
-pub struct RequireClaim<T, F> {
-    predicate: Arc<F>,
-    _claims: PhantomData<fn() -> T>,
-}
+#[derive(Debug, Clone, Copy)]
+pub struct RequireClaim;
 
-impl<T, F> Clone for RequireClaim<T, F> {
-    fn clone(&self) -> Self {
-        RequireClaim { predicate: self.predicate.clone(), _claims: PhantomData }
-    }
-}
-
-impl<T, F> fmt::Debug for RequireClaim<T, F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequireClaim").field("claims", &std::any::type_name::<T>()).finish_non_exhaustive()
-    }
-}
-
-impl<T, F> RequireClaim<T, F>
-where
-    T: Send + Sync + 'static,
-    F: Fn(&T) -> bool + Send + Sync + 'static,
-{
+impl RequireClaim {
     /// A layer that requires `predicate` to hold for the verified claims.
     ///
     /// ```
     /// let verified_email = jwtguard_tower::RequireClaim::new(|c: &serde_json::Value| c["email_verified"] == true);
     /// ```
     #[allow(clippy::new_ret_no_self)]
-    pub fn new(predicate: F) -> Require<RequireClaim<T, F>> {
-        Require::new(RequireClaim { predicate: Arc::new(predicate), _claims: PhantomData })
-    }
-}
-
-impl<T, F> Requirement for RequireClaim<T, F>
-where
-    T: Send + Sync + 'static,
-    F: Fn(&T) -> bool + Send + Sync + 'static,
-{
-    fn check(&self, extensions: &Extensions) -> Result<(), Error> {
-        match extensions.get::<Verified<T>>() {
-            Some(v) if (self.predicate)(v.claims()) => Ok(()),
-            Some(_) => Err(Error::new(ErrorKind::InsufficientScope)),
-            None => Err(Error::new(ErrorKind::Missing)),
-        }
+    pub fn new<T, F>(predicate: F) -> Require<ClaimRule<T, F>>
+    where
+        T: Send + Sync + 'static,
+        F: Fn(&T) -> bool + Send + Sync + 'static,
+    {
+        Require::new(ClaimRule::new(predicate))
     }
 }

@@ -251,7 +251,7 @@ async fn grpc_requests_get_grpc_status() {
     assert_eq!(res.headers().get(CONTENT_TYPE).unwrap(), "application/grpc");
 }
 
-async fn through<Q: Requirement>(require: Require<Q>, auth: &str) -> Response<Body> {
+async fn through<Q: Requirement + Send + Sync>(require: Require<Q>, auth: &str) -> Response<Body> {
     let svc =
         ServiceBuilder::new().layer(JwtAuthLayer::<Value>::new(validator())).layer(require).service(service_fn(echo));
     svc.oneshot(get(&[("authorization", auth)])).await.unwrap()

@@ -10,7 +10,7 @@
 //! | `InvalidRequest` | 400 | `Bearer realm="api", error="invalid_request", error_description="malformed authorization request"` |
 //! | every token failure | 401 | `Bearer realm="api", error="invalid_token", error_description="the access token is invalid"` |
 //! | `InsufficientScope` | 403 | `Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the required scope", scope="…"` |
-//! | `KeysUnavailable` | 503 | none; `Retry-After: 5` |
+//! | `KeysUnavailable`, `StoreUnavailable` | 503 | none; `Retry-After: 5` |
 
 use crate::{ConfigError, Error};
 
@@ -237,7 +237,7 @@ impl Challenge {
         } else {
             (None, Vec::new())
         };
-        Rejection { bearer, status: bearer.status(), www_authenticate, content_type, body }
+        Rejection { bearer, status: bearer.status(), www_authenticate, content_type, body, grpc: false }
     }
 }
 
@@ -274,6 +274,7 @@ pub struct Rejection {
     www_authenticate: Option<String>,
     content_type: Option<&'static str>,
     body: Vec<u8>,
+    grpc: bool,
 }
 
 /// How long a client is told to wait (`Retry-After`) when keys are unavailable, in seconds.
@@ -339,6 +340,50 @@ impl Rejection {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
+
+    /// The same answer in gRPC's form, for a gRPC request (tonic): HTTP 200,
+    /// `content-type: application/grpc`, `grpc-status` (16 `UNAUTHENTICATED`, 7
+    /// `PERMISSION_DENIED` or 14 `UNAVAILABLE`) and `grpc-message` (the fixed description), the
+    /// `WWW-Authenticate` challenge kept, no body and no `Retry-After`.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let r = Challenge::default().respond(&Error::new(ErrorKind::Expired)).into_grpc();
+    /// assert_eq!(r.status(), 200);
+    /// assert!(r.headers().any(|(name, value)| name == "grpc-status" && value == "16"));
+    /// ```
+    #[must_use]
+    pub fn into_grpc(mut self) -> Rejection {
+        self.grpc = true;
+        self.status = 200;
+        self.content_type = Some("application/grpc");
+        self.body.clear();
+        self
+    }
+
+    /// Every header of the answer, names in lowercase: what an integration copies into its
+    /// response, deciding nothing.
+    ///
+    /// ```
+    /// use jwtguard_core::{Challenge, Error, ErrorKind};
+    /// let r = Challenge::default().respond(&Error::new(ErrorKind::KeysUnavailable));
+    /// assert_eq!(r.headers().collect::<Vec<_>>(), [("retry-after", "5".into())]);
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&'static str, std::borrow::Cow<'_, str>)> + '_ {
+        use std::borrow::Cow;
+        let grpc = self.grpc.then(|| {
+            [
+                ("grpc-status", Cow::Owned(self.bearer.grpc_code().to_string())),
+                ("grpc-message", Cow::Owned(self.bearer.description().replace(' ', "%20"))),
+            ]
+        });
+        let content_type = self.content_type.map(|ct| ("content-type", Cow::Borrowed(ct)));
+        let challenge = self.www_authenticate.as_deref().map(|v| ("www-authenticate", Cow::Borrowed(v)));
+        let retry_after =
+            self.retry_after().filter(|_| !self.grpc).map(|secs| ("retry-after", Cow::Owned(secs.to_string())));
+        content_type.into_iter().chain(grpc.into_iter().flatten()).chain(challenge).chain(retry_after)
+    }
+
     /// Splits into status, `WWW-Authenticate`, `Content-Type` and body.
     ///
     /// ```

@@ -27,6 +27,27 @@ pub trait RequestHead {
     fn query(&self) -> Option<&str>;
 }
 
+/// A request head with no header and no query string: a request that carries nothing, for
+/// tests and for decisions that need no request.
+///
+/// ```
+/// use jwtguard_core::{ErrorKind, TokenSources};
+/// use jwtguard_core::source::EmptyHead;
+/// assert_eq!(TokenSources::default().extract(&EmptyHead).unwrap_err().kind(), ErrorKind::Missing);
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmptyHead;
+
+impl RequestHead for EmptyHead {
+    fn header_values<'a>(&'a self, _name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        std::iter::empty()
+    }
+
+    fn query(&self) -> Option<&str> {
+        None
+    }
+}
+
 /// One place a token may be.
 ///
 /// ```
@@ -302,7 +323,7 @@ mod tests {
     }
 
     fn kind(r: Result<&str, Error>) -> ErrorKind {
-        r.err().map(|e| e.kind()).unwrap_or(ErrorKind::Rejected)
+        r.err().map(|e| e.kind()).unwrap_or(ErrorKind::RuleFailed)
     }
 
     #[test]

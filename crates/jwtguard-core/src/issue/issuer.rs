@@ -8,7 +8,7 @@
 //! always knows every published key.
 
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use base64::Engine;
@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use super::SigningKey;
 use super::ring::Ring;
 use crate::backend;
-use crate::provider::{KeyProvider, RefreshFuture};
+use crate::provider::{KeyProvider, RefetchFuture};
 use crate::{Clock, ConfigError, Error, ErrorKind, KeySet, SystemClock};
 
 fn b64(bytes: &[u8]) -> String {
@@ -94,6 +94,16 @@ impl fmt::Debug for IssuedToken {
         f.debug_struct("IssuedToken").field("jti", &self.jti).field("exp", &self.exp).finish_non_exhaustive()
     }
 }
+
+/// The headers of the answer that publishes [`TokenIssuer::jwks`] (RFC 7517 §8.5's media type,
+/// cacheable for five minutes: verifiers refetch on an unknown `kid` anyway). Both framework
+/// integrations serve the JWKS with exactly these.
+///
+/// ```
+/// assert_eq!(jwtguard_core::issuer::JWKS_HEADERS[0], ("content-type", "application/jwk-set+json"));
+/// ```
+pub const JWKS_HEADERS: [(&str, &str); 2] =
+    [("content-type", "application/jwk-set+json"), ("cache-control", "public, max-age=300")];
 
 /// Signs access tokens and publishes its keys. Cheap to clone.
 ///
@@ -249,10 +259,6 @@ impl TokenIssuerBuilder {
     }
 }
 
-fn lock_error() -> Error {
-    Error::detailed(ErrorKind::KeysUnavailable, "issuer key ring lock poisoned")
-}
-
 impl TokenIssuer {
     /// Starts an issuer that signs with `key`.
     ///
@@ -288,7 +294,7 @@ impl TokenIssuer {
     /// [`ErrorKind::KeysUnavailable`] when signing fails.
     pub fn issue(&self, what: &Issue) -> Result<IssuedToken, Error> {
         let i = &*self.inner;
-        let key = i.ring.read().map_err(|_| lock_error())?.current.clone();
+        let key = i.ring.read().unwrap_or_else(PoisonError::into_inner).current.clone();
         let now = i.clock.now();
         let exp = now.saturating_add(i.ttl);
         let mut id = [0u8; 16];
@@ -345,7 +351,7 @@ impl TokenIssuer {
     }
 
     /// Publishes `key` as the next signing key. Call [`TokenIssuer::rotate`] once verifiers
-    /// had time to fetch it (their JWKS refresh interval).
+    /// had time to fetch it (their JWKS refetch interval).
     ///
     /// ```
     /// # use jwtguard_core::issuer::{SigningKey, TokenIssuer};
@@ -358,8 +364,7 @@ impl TokenIssuer {
     /// # Errors
     /// [`ConfigError::InvalidSetting`] when its `kid` is already in use.
     pub fn prepare_next(&self, key: SigningKey) -> Result<(), ConfigError> {
-        let mut r =
-            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        let mut r = self.inner.ring.write().unwrap_or_else(PoisonError::into_inner);
         if r.current.kid == key.kid || r.previous.iter().any(|(k, _)| k.kid == key.kid) {
             return Err(ConfigError::InvalidSetting("kid already in use"));
         }
@@ -386,8 +391,7 @@ impl TokenIssuer {
     /// [`ConfigError::InvalidSetting`] when no next key was prepared.
     pub fn rotate(&self) -> Result<(), ConfigError> {
         let now = self.inner.clock.now();
-        let mut r =
-            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        let mut r = self.inner.ring.write().unwrap_or_else(PoisonError::into_inner);
         let next = r.next.take().ok_or(ConfigError::InvalidSetting("no next key prepared"))?;
         let old = std::mem::replace(&mut r.current, next);
         // Until its last token expires, plus a default leeway for verifiers' clock skew.
@@ -417,8 +421,7 @@ impl TokenIssuer {
     /// [`ConfigError::InvalidSetting`] when `kid` is the signing key or no key of the issuer.
     pub fn retire(&self, kid: &str) -> Result<(), ConfigError> {
         let now = self.inner.clock.now();
-        let mut r =
-            self.inner.ring.write().map_err(|_| ConfigError::InvalidSetting("issuer key ring lock poisoned"))?;
+        let mut r = self.inner.ring.write().unwrap_or_else(PoisonError::into_inner);
         if r.current.kid == kid {
             return Err(ConfigError::InvalidSetting("the signing key cannot be retired: rotate first"));
         }
@@ -452,19 +455,19 @@ impl KeyProvider for TokenIssuer {
     fn keys(&self) -> Result<Arc<KeySet>, Error> {
         let now = self.inner.clock.now();
         {
-            let r = self.inner.ring.read().map_err(|_| lock_error())?;
+            let r = self.inner.ring.read().unwrap_or_else(PoisonError::into_inner);
             if now <= r.stale_after {
                 return Ok(r.keyset.clone());
             }
         }
-        let mut r = self.inner.ring.write().map_err(|_| lock_error())?;
+        let mut r = self.inner.ring.write().unwrap_or_else(PoisonError::into_inner);
         if now > r.stale_after {
             r.rebuild(now).map_err(|e| Error::with_source(ErrorKind::KeysUnavailable, e))?;
         }
         Ok(r.keyset.clone())
     }
 
-    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> {
+    fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> {
         None
     }
 

@@ -12,5 +12,5 @@ pub mod refresh;
 mod ring;
 mod signing_key;
 
-pub use issuer::{Issue, IssuedToken, TokenIssuer, TokenIssuerBuilder};
+pub use issuer::{Issue, IssuedToken, JWKS_HEADERS, TokenIssuer, TokenIssuerBuilder};
 pub use signing_key::SigningKey;

@@ -219,7 +219,7 @@ impl InMemoryRefreshStore {
 }
 
 fn poisoned() -> Error {
-    Error::detailed(ErrorKind::KeysUnavailable, "refresh store lock poisoned")
+    Error::detailed(ErrorKind::StoreUnavailable, "refresh store lock poisoned")
 }
 
 impl RefreshStore for InMemoryRefreshStore {

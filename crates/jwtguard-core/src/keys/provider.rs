@@ -2,7 +2,7 @@
 //! [`KeySource`], what a [`Validator`](crate::Validator) verifies with.
 //!
 //! The core does no I/O: a provider answers [`KeyProvider::keys`] from memory, and when a token
-//! names a key it lacks, [`KeyProvider::refresh_unknown`] may hand back a future that refetches
+//! names a key it lacks, [`KeyProvider::refetch_unknown`] may hand back a future that refetches
 //! (shared by every request that needs it) or nothing, to fail fast during a cooldown.
 
 use std::fmt;
@@ -16,20 +16,20 @@ use crate::{Error, Key, KeySet};
 ///
 /// ```
 /// use std::sync::Arc;
-/// use jwtguard_core::provider::RefreshFuture;
+/// use jwtguard_core::provider::RefetchFuture;
 /// use jwtguard_core::{Key, KeySet};
 ///
 /// let keys = Arc::new(KeySet::from(Key::hmac([7u8; 32])?));
-/// let refetch: RefreshFuture<'_> = Box::pin(async move { Ok(keys) });
+/// let refetch: RefetchFuture<'_> = Box::pin(async move { Ok(keys) });
 /// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
-pub type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<KeySet>, Error>> + Send + 'a>>;
+pub type RefetchFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<KeySet>, Error>> + Send + 'a>>;
 
 /// A source of keys that can change while the service runs, such as a remote JWKS.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+/// use jwtguard_core::provider::{KeyProvider, KeySource, RefetchFuture};
 /// use jwtguard_core::{Algorithm, Error, Key, KeySet, Validator};
 ///
 /// /// Keys that never change, served through the provider interface.
@@ -38,7 +38,7 @@ pub type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<KeySet>, Err
 ///
 /// impl KeyProvider for Fixed {
 ///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
-///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+///     fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> { None }
 /// }
 ///
 /// let keys = Arc::new(KeySet::from(Key::hmac([7u8; 32])?));
@@ -55,7 +55,7 @@ pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
 
     /// A token named a key the current keys lack. Return a refetch to wait for (one shared by
     /// every caller that needs it), or `None` to fail fast, during a cooldown.
-    fn refresh_unknown(&self) -> Option<RefreshFuture<'_>>;
+    fn refetch_unknown(&self) -> Option<RefetchFuture<'_>>;
 
     /// Whether HMAC keys from this provider may verify tokens. Defaults to `false`: a key set
     /// that comes from elsewhere (a remote JWKS, a shared document) may be readable by others,
@@ -66,14 +66,14 @@ pub trait KeyProvider: Send + Sync + fmt::Debug + 'static {
     ///
     /// ```
     /// # use std::sync::Arc;
-    /// # use jwtguard_core::provider::{KeyProvider, RefreshFuture};
+    /// # use jwtguard_core::provider::{KeyProvider, RefetchFuture};
     /// # use jwtguard_core::{Error, KeySet};
     /// /// Secrets read from this process's own vault.
     /// #[derive(Debug)]
     /// struct Vault(Arc<KeySet>);
     /// impl KeyProvider for Vault {
     ///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
-    ///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+    ///     fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> { None }
     ///     fn allows_symmetric_keys(&self) -> bool { true }
     /// }
     /// ```
@@ -104,14 +104,14 @@ impl KeySource {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use jwtguard_core::provider::{KeyProvider, KeySource, RefreshFuture};
+    /// use jwtguard_core::provider::{KeyProvider, KeySource, RefetchFuture};
     /// use jwtguard_core::{Error, Key, KeySet};
     ///
     /// #[derive(Debug)]
     /// struct Fixed(Arc<KeySet>);
     /// impl KeyProvider for Fixed {
     ///     fn keys(&self) -> Result<Arc<KeySet>, Error> { Ok(self.0.clone()) }
-    ///     fn refresh_unknown(&self) -> Option<RefreshFuture<'_>> { None }
+    ///     fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> { None }
     /// }
     /// let source = KeySource::provider(Fixed(Arc::new(KeySet::from(Key::hmac([7u8; 32])?))));
     /// assert!(source.is_dynamic());

@@ -149,7 +149,7 @@ impl ValidatorBuilder {
     }
 
     /// Adds a custom rule, run after the registered claims passed; `false` rejects the token
-    /// with [`ErrorKind::Rejected`](crate::ErrorKind::Rejected). Defaults to: no custom rules.
+    /// with [`ErrorKind::RuleFailed`](crate::ErrorKind::RuleFailed). Defaults to: no custom rules.
     ///
     /// ```
     /// use jwtguard_core::{Algorithm, Key, Validator};

@@ -12,8 +12,7 @@ use super::json::{CowStr, Name, Seen, Skip};
 ///
 /// ```
 /// # use jwtguard_core::{Algorithm, Key, Validator};
-/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
 /// assert!(verified.registered().aud().is_some_and(|a| a.contains("api")));
 /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -94,8 +93,7 @@ pub enum Claim {
 ///
 /// ```
 /// # use jwtguard_core::{Algorithm, Key, Validator};
-/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
 /// let claims = verified.registered();
 /// assert_eq!(claims.sub(), Some("alice"));
@@ -120,8 +118,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().iss(), Some("https://idp.example"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -133,8 +130,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().sub(), Some("alice"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -146,8 +142,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().aud().map(|a| a.iter().collect::<Vec<_>>()), Some(vec!["api"]));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -159,8 +154,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().exp(), Some(4_102_444_800));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -172,8 +166,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().nbf(), Some(1_700_000_000));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -185,8 +178,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().iat(), Some(1_700_000_000));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -198,8 +190,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().jti(), Some("t-1"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -211,8 +202,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().scopes().collect::<Vec<_>>(), ["orders:read", "orders:write"]);
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -224,8 +214,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert!(verified.registered().has_scope("orders:read"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -238,8 +227,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().roles().collect::<Vec<_>>(), ["admin"]);
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -251,8 +239,7 @@ impl RegisteredClaims {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert!(verified.registered().has_role("admin"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())

@@ -12,8 +12,7 @@ use crate::Algorithm;
 ///
 /// ```
 /// # use jwtguard_core::{Algorithm, Key, Validator};
-/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
 /// assert_eq!(verified.header().alg(), Algorithm::HS256);
 /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -30,8 +29,7 @@ impl Header {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.header().alg(), Algorithm::HS256);
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -43,8 +41,7 @@ impl Header {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.header().kid(), Some("k1"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -56,8 +53,7 @@ impl Header {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.header().typ(), Some("at+jwt"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())

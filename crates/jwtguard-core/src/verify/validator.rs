@@ -156,8 +156,7 @@ impl Validator {
     /// #[derive(serde::Deserialize)]
     /// struct MyClaims { sub: String, name: String }
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<MyClaims>(token)?;
     /// assert_eq!(verified.claims().name, "Alice");
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -185,11 +184,11 @@ impl Validator {
     pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
         let policy = self.policy_for(token)?;
         match policy.verify(token) {
-            Err(e) if policy.needs_refresh(&e) => {
+            Err(e) if policy.needs_refetch(&e) => {
                 if let KeySource::Provider(provider) = &policy.keys
-                    && let Some(refresh) = provider.refresh_unknown()
+                    && let Some(refetch) = provider.refetch_unknown()
                 {
-                    refresh.await?;
+                    refetch.await?;
                     return policy.verify(token);
                 }
                 Err(e)
@@ -204,13 +203,13 @@ impl Validator {
     /// ```
     /// # use jwtguard_core::{Algorithm, Error, ErrorKind, Key, Validator};
     /// # let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256]).build()?;
-    /// assert!(!validator.needs_refresh(&Error::new(ErrorKind::UnknownKey))); // static keys
+    /// assert!(!validator.needs_refetch(&Error::new(ErrorKind::UnknownKey))); // static keys
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
-    pub fn needs_refresh(&self, error: &Error) -> bool {
+    pub fn needs_refetch(&self, error: &Error) -> bool {
         match &self.kind {
-            Kind::Single(policy) => policy.needs_refresh(error),
-            Kind::ByIssuer(by_issuer) => by_issuer.policies().any(|p| p.needs_refresh(error)),
+            Kind::Single(policy) => policy.needs_refetch(error),
+            Kind::ByIssuer(by_issuer) => by_issuer.policies().any(|p| p.needs_refetch(error)),
         }
     }
 
@@ -268,7 +267,7 @@ impl Policy {
         if !i.rules.is_empty() {
             let ctx = TokenContext { header: &jws.header, registered: &registered, payload: payload.as_bytes() };
             if !i.rules.iter().all(|rule| rule(&ctx)) {
-                return Err(Error::new(ErrorKind::Rejected));
+                return Err(Error::new(ErrorKind::RuleFailed));
             }
         }
         if let Some(store) = &i.revocation {
@@ -284,11 +283,11 @@ impl Policy {
         }
         let claims: T = serde_json::from_str(payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
-        Ok(Verified { token: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
+        Ok(Verified { info: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
     }
 
     /// `true` when `error` may go away after a refetch of this policy's keys.
-    fn needs_refresh(&self, error: &Error) -> bool {
+    fn needs_refetch(&self, error: &Error) -> bool {
         error.kind() == ErrorKind::UnknownKey && self.keys.is_dynamic()
     }
 }

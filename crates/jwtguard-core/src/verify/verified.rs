@@ -13,10 +13,9 @@ use super::header::Header;
 ///
 /// ```
 /// # use jwtguard_core::{Algorithm, Key, Validator};
-/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
-/// let info = verified.token().clone(); // cheap: one Arc
+/// let info = verified.info().clone(); // cheap: one Arc
 /// assert_eq!(info.registered().sub(), Some("alice"));
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
@@ -30,10 +29,9 @@ impl TokenInfo {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
-    /// assert_eq!(verified.token().header().kid(), Some("k1"));
+    /// assert_eq!(verified.info().header().kid(), Some("k1"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn header(&self) -> &Header {
@@ -43,10 +41,9 @@ impl TokenInfo {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
-    /// assert_eq!(verified.token().registered().jti(), Some("t-1"));
+    /// assert_eq!(verified.info().registered().jti(), Some("t-1"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn registered(&self) -> &RegisteredClaims {
@@ -66,15 +63,14 @@ impl fmt::Debug for TokenInfo {
 ///
 /// ```
 /// # use jwtguard_core::{Algorithm, Key, Validator};
-/// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-/// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+/// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
 /// assert_eq!(verified.claims()["name"], "Alice");
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Verified<T> {
-    pub(crate) token: TokenInfo,
+    pub(crate) info: TokenInfo,
     pub(crate) claims: T,
 }
 
@@ -83,8 +79,7 @@ impl<T> Verified<T> {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.claims()["name"], "Alice");
     /// # Ok::<_, Box<dyn std::error::Error>>(())
@@ -96,8 +91,7 @@ impl<T> Verified<T> {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// let claims: serde_json::Value = verified.into_claims();
     /// assert_eq!(claims["sub"], "alice");
@@ -110,40 +104,37 @@ impl<T> Verified<T> {
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.registered().sub(), Some("alice"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn registered(&self) -> &RegisteredClaims {
-        self.token.registered()
+        self.info.registered()
     }
     /// The header (`alg`, `kid`, `typ`).
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
     /// assert_eq!(verified.header().typ(), Some("at+jwt"));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn header(&self) -> &Header {
-        self.token.header()
+        self.info.header()
     }
     /// The header and registered claims, shareable.
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
-    /// # let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256]).audience("api").build()?;
-    /// # let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIiwidHlwIjoiYXQrand0In0.eyJpc3MiOiJodHRwczovL2lkcC5leGFtcGxlIiwic3ViIjoiYWxpY2UiLCJhdWQiOlsiYXBpIl0sImV4cCI6NDEwMjQ0NDgwMCwibmJmIjoxNzAwMDAwMDAwLCJpYXQiOjE3MDAwMDAwMDAsImp0aSI6InQtMSIsInNjb3BlIjoib3JkZXJzOnJlYWQgb3JkZXJzOndyaXRlIiwicm9sZXMiOlsiYWRtaW4iXSwibmFtZSI6IkFsaWNlIn0.Sj0j07Iw_UgNOQchLx-kVsBMfHTEYSX4a6X7acYTDYg";
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
-    /// assert_eq!(verified.token().header().alg(), Algorithm::HS256);
+    /// assert_eq!(verified.info().header().alg(), Algorithm::HS256);
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
-    pub fn token(&self) -> &TokenInfo {
-        &self.token
+    pub fn info(&self) -> &TokenInfo {
+        &self.info
     }
 }
 

@@ -8,7 +8,7 @@ use pin_project_lite::pin_project;
 use super::response::RejectionBody;
 
 /// A boxed future, used only when verification has to wait for a key refetch.
-pub(crate) type Refresh<O> = Pin<Box<dyn Future<Output = O> + Send>>;
+pub(crate) type Refetch<O> = Pin<Box<dyn Future<Output = O> + Send>>;
 
 pin_project! {
     /// The response future of [`JwtAuth`](super::JwtAuth): the inner service's, a rejection that
@@ -37,7 +37,7 @@ pin_project! {
     enum Kind<F: Future, B> {
         Inner { #[pin] fut: F },
         Rejected { response: Option<Response<B>> },
-        Refreshing { fut: Refresh<F::Output> },
+        Refetching { fut: Refetch<F::Output> },
     }
 }
 
@@ -48,8 +48,8 @@ impl<F: Future, B> ResponseFuture<F, B> {
     pub(crate) fn rejected(response: Response<B>) -> Self {
         ResponseFuture { kind: Kind::Rejected { response: Some(response) } }
     }
-    pub(crate) fn refreshing(fut: Refresh<F::Output>) -> Self {
-        ResponseFuture { kind: Kind::Refreshing { fut } }
+    pub(crate) fn refetching(fut: Refetch<F::Output>) -> Self {
+        ResponseFuture { kind: Kind::Refetching { fut } }
     }
 }
 
@@ -63,7 +63,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Inner { fut } => fut.poll(cx),
-            KindProj::Refreshing { fut } => fut.as_mut().poll(cx),
+            KindProj::Refetching { fut } => fut.as_mut().poll(cx),
             // Polled again after completion: a contract breach by the caller. Answer with an
             // empty 500 rather than panic.
             KindProj::Rejected { response } => Poll::Ready(Ok(response.take().unwrap_or_else(|| {

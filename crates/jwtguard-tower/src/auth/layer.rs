@@ -19,19 +19,13 @@ use super::service::JwtAuth;
 #[must_use]
 pub struct JwtAuthLayer<T, R = DefaultRejection> {
     pub(crate) guard: Guard,
-    pub(crate) strip_token: bool,
     pub(crate) on_rejection: R,
     pub(crate) _claims: PhantomData<fn() -> T>,
 }
 
 impl<T, R: Clone> Clone for JwtAuthLayer<T, R> {
     fn clone(&self) -> Self {
-        JwtAuthLayer {
-            guard: self.guard.clone(),
-            strip_token: self.strip_token,
-            on_rejection: self.on_rejection.clone(),
-            _claims: PhantomData,
-        }
+        JwtAuthLayer { guard: self.guard.clone(), on_rejection: self.on_rejection.clone(), _claims: PhantomData }
     }
 }
 
@@ -39,7 +33,6 @@ impl<T, R> fmt::Debug for JwtAuthLayer<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtAuthLayer")
             .field("guard", &self.guard)
-            .field("strip_token", &self.strip_token)
             .field("claims", &std::any::type_name::<T>())
             .finish_non_exhaustive()
     }
@@ -62,7 +55,7 @@ impl<T> JwtAuthLayer<T> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn new(guard: impl Into<Guard>) -> Self {
-        JwtAuthLayer { guard: guard.into(), strip_token: false, on_rejection: DefaultRejection, _claims: PhantomData }
+        JwtAuthLayer { guard: guard.into(), on_rejection: DefaultRejection, _claims: PhantomData }
     }
 }
 
@@ -117,7 +110,7 @@ impl<T, R> JwtAuthLayer<T, R> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn strip_token(mut self) -> Self {
-        self.strip_token = true;
+        self.guard = self.guard.strip_token(true);
         self
     }
 
@@ -136,7 +129,7 @@ impl<T, R> JwtAuthLayer<T, R> {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn on_rejection<R2>(self, on_rejection: R2) -> JwtAuthLayer<T, R2> {
-        JwtAuthLayer { guard: self.guard, strip_token: self.strip_token, on_rejection, _claims: PhantomData }
+        JwtAuthLayer { guard: self.guard, on_rejection, _claims: PhantomData }
     }
 
     /// The guard this layer authenticates with.

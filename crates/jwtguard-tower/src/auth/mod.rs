@@ -33,7 +33,5 @@ mod service;
 
 pub use future::ResponseFuture;
 pub use layer::JwtAuthLayer;
-pub(crate) use response::render;
 pub use response::{DefaultRejection, OnRejection, RejectionBody};
 pub use service::JwtAuth;
-pub(crate) use service::LayerRan;

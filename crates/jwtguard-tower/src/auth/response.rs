@@ -2,9 +2,11 @@
 //! rendering (RFC 6750, or gRPC status headers for gRPC requests), and custom closures.
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, HeaderValue, WWW_AUTHENTICATE};
-use http::{Response, StatusCode};
-use jwtguard_core::{Error, Guard, Rejection};
+use http::Response;
+use jwtguard_core::Error;
+use jwtguard_core::pipeline::Reject;
+
+use crate::head::render;
 
 /// A response body a rejection can be written into.
 ///
@@ -58,24 +60,22 @@ impl RejectionBody for http_body_util::Full<Bytes> {
     }
 }
 
-/// Builds the response for a rejected request. The [`Error`] is also put in the response's
-/// extensions, so an outer layer can log why a request was refused without parsing headers.
-///
-/// Implemented by [`DefaultRejection`] and by every `Fn(&Error) -> Response<B> + Clone`.
+/// Builds the response for a rejected request. Implemented by [`DefaultRejection`] (the core's
+/// RFC 6750 answer, or gRPC status headers for a gRPC request) and by every
+/// `Fn(&Error) -> Response<B>`. The [`Error`] is also put in the response's extensions.
 ///
 /// ```
-/// use axum::body::Body;
 /// use http::Response;
-/// use jwtguard_core::{Error, Guard};
+/// use jwtguard_core::pipeline::Reject;
 /// use jwtguard_tower::{DefaultRejection, OnRejection};
 ///
 /// /// The default answer plus a header of our own.
 /// #[derive(Clone)]
 /// struct Tagged;
 ///
-/// impl OnRejection<Body> for Tagged {
-///     fn on_rejection(&self, error: &Error, guard: &Guard, grpc: bool) -> Response<Body> {
-///         let mut res: Response<Body> = DefaultRejection.on_rejection(error, guard, grpc);
+/// impl OnRejection<axum::body::Body> for Tagged {
+///     fn on_rejection(&self, reject: Reject) -> Response<axum::body::Body> {
+///         let mut res = DefaultRejection.on_rejection(reject);
 ///         res.headers_mut().insert("x-auth", http::HeaderValue::from_static("jwtguard"));
 ///         res
 ///     }
@@ -85,31 +85,30 @@ impl RejectionBody for http_body_util::Full<Bytes> {
 /// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
 pub trait OnRejection<B>: Clone {
-    /// The response for `error`. `guard` holds the realm and body format; `grpc` says whether the
-    /// request was a gRPC call.
-    fn on_rejection(&self, error: &Error, guard: &Guard, grpc: bool) -> Response<B>;
+    /// The response for the core's decision `reject` (its error and its rendered answer).
+    fn on_rejection(&self, reject: Reject) -> Response<B>;
 }
 
-/// The default: the core's RFC 6750 answer, or for a gRPC request a trailers-only response with
-/// `grpc-status` 16 (`UNAUTHENTICATED`), 7 (`PERMISSION_DENIED`) or 14 (`UNAVAILABLE`).
+/// The core's answer, as it rendered it: the same bytes `jwtguard-actix` sends.
 ///
 /// ```
-/// use axum::body::Body;
-/// use jwtguard_core::{Error, ErrorKind, Guard};
+/// # struct Req;
+/// # impl jwtguard_core::RequestHead for Req {
+/// #     fn header_values<'a>(&'a self, _: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> { std::iter::empty() }
+/// #     fn query(&self) -> Option<&str> { None }
+/// # }
+/// use jwtguard_core::pipeline::Reject;
+/// use jwtguard_core::{Error, ErrorKind};
 /// use jwtguard_tower::{DefaultRejection, OnRejection};
-/// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
-/// let res: http::Response<Body> = DefaultRejection.on_rejection(&Error::new(ErrorKind::Expired), &Guard::new(validator), false);
+/// let res: http::Response<axum::body::Body> = DefaultRejection.on_rejection(Reject::new(Error::new(ErrorKind::Expired), None, None, &Req));
 /// assert_eq!(res.status(), 401);
-/// # Ok::<_, jwtguard_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DefaultRejection;
 
 impl<B: RejectionBody> OnRejection<B> for DefaultRejection {
-    fn on_rejection(&self, error: &Error, guard: &Guard, grpc: bool) -> Response<B> {
-        let mut res = render(guard.reject(error), grpc);
-        res.extensions_mut().insert(error.clone());
-        res
+    fn on_rejection(&self, reject: Reject) -> Response<B> {
+        render(reject.rejection(), reject.error())
     }
 }
 
@@ -117,41 +116,9 @@ impl<B, F> OnRejection<B> for F
 where
     F: Fn(&Error) -> Response<B> + Clone,
 {
-    fn on_rejection(&self, error: &Error, _guard: &Guard, _grpc: bool) -> Response<B> {
-        let mut res = self(error);
-        res.extensions_mut().insert(error.clone());
+    fn on_rejection(&self, reject: Reject) -> Response<B> {
+        let mut res = self(reject.error());
+        res.extensions_mut().insert(reject.error().clone());
         res
     }
-}
-
-/// Renders a core [`Rejection`] as an `http` response.
-pub(crate) fn render<B: RejectionBody>(rejection: Rejection, grpc: bool) -> Response<B> {
-    let bearer = rejection.bearer();
-    let retry_after = rejection.retry_after();
-    let (status, www_authenticate, content_type, body) = rejection.into_parts();
-    let mut res = if grpc {
-        let mut res = Response::new(B::empty());
-        let h = res.headers_mut();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
-        h.insert("grpc-status", HeaderValue::from(u16::from(bearer.grpc_code())));
-        let message: String = bearer.description().replace(' ', "%20");
-        if let Ok(v) = HeaderValue::from_str(&message) {
-            h.insert("grpc-message", v);
-        }
-        res
-    } else {
-        let mut res = Response::new(if body.is_empty() { B::empty() } else { B::from_bytes(Bytes::from(body)) });
-        *res.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
-        if let Some(ct) = content_type {
-            res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        res
-    };
-    if let Some(v) = www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
-        res.headers_mut().insert(WWW_AUTHENTICATE, v);
-    }
-    if let Some(secs) = retry_after.filter(|_| !grpc) {
-        res.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    res
 }

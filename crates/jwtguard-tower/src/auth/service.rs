@@ -2,19 +2,14 @@ use std::fmt;
 use std::task::{Context, Poll};
 
 use http::{Request, Response};
-use jwtguard_core::Verified;
+use jwtguard_core::pipeline::{Decision, Pass};
 use serde::de::DeserializeOwned;
 use tower_service::Service;
 
 use super::future::ResponseFuture;
 use super::layer::JwtAuthLayer;
 use super::response::{OnRejection, RejectionBody};
-use crate::head::{Head, is_grpc};
-
-/// Marks a request the auth layer has seen, so extractors can tell "anonymous in optional mode"
-/// from "no layer at all".
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct LayerRan;
+use crate::head::{ExtMut, Head, protect_headers};
 
 /// The service made by [`JwtAuthLayer`].
 ///
@@ -102,25 +97,22 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let guard = &self.layer.guard;
-        let head = Head { headers: req.headers(), uri: req.uri() };
-        let verified = match guard.authenticate::<T, _>(&head) {
-            Ok(verified) => verified,
-            Err(err) if guard.validator().needs_refresh(&err) => return self.call_after_refresh(req),
-            Err(err) => {
-                let grpc = is_grpc(req.headers());
-                return ResponseFuture::rejected(self.layer.on_rejection.on_rejection(&err, guard, grpc));
+        let decision = self.layer.guard.decide::<T, _>(&Head { headers: req.headers(), uri: req.uri() });
+        match decision {
+            Decision::Pass(pass) => {
+                admit(&mut req, pass);
+                ResponseFuture::inner(self.inner.call(req))
             }
-        };
-        prepare(&mut req, &self.layer, verified);
-        ResponseFuture::inner(self.inner.call(req))
+            Decision::Reject(reject) => ResponseFuture::rejected(self.layer.on_rejection.on_rejection(reject)),
+            Decision::Refetch => self.call_after_refetch(req),
+        }
     }
 }
 
 impl<S, T, R> JwtAuth<S, T, R> {
     /// The slow path: the token names a key a remote key set lacks. Wait for the (shared,
-    /// cooldown-gated) refetch, verify again, then call the inner service.
-    fn call_after_refresh<ReqBody, ResBody>(&mut self, mut req: Request<ReqBody>) -> ResponseFuture<S::Future, ResBody>
+    /// cooldown-gated) refetch, decide again, then call the inner service.
+    fn call_after_refetch<ReqBody, ResBody>(&mut self, mut req: Request<ReqBody>) -> ResponseFuture<S::Future, ResBody>
     where
         S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
         S::Future: Send + 'static,
@@ -134,48 +126,23 @@ impl<S, T, R> JwtAuth<S, T, R> {
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let layer = self.layer.clone();
-        ResponseFuture::refreshing(Box::pin(async move {
-            let authenticated = {
+        ResponseFuture::refetching(Box::pin(async move {
+            let decision = {
                 let head = Head { headers: req.headers(), uri: req.uri() };
-                layer.guard.authenticate_async::<T, _>(&head).await
+                layer.guard.decide_after_refetch::<T, _>(&head).await
             };
-            match authenticated {
-                Ok(verified) => prepare(&mut req, &layer, verified),
-                Err(err) => return Ok(layer.on_rejection.on_rejection(&err, &layer.guard, is_grpc(req.headers()))),
+            match decision {
+                Ok(pass) => admit(&mut req, pass),
+                Err(reject) => return Ok(layer.on_rejection.on_rejection(reject)),
             }
             inner.call(req).await
         }))
     }
 }
 
-/// What every authenticated (or anonymous, in optional mode) request gets before the inner
-/// service sees it: the verified token, the guard, the mark, protected credentials.
-fn prepare<B, T, R>(req: &mut Request<B>, layer: &JwtAuthLayer<T, R>, verified: Option<Verified<T>>)
-where
-    T: Clone + Send + Sync + 'static,
-{
-    let ext = req.extensions_mut();
-    if let Some(verified) = verified {
-        ext.insert(verified.token().clone());
-        ext.insert(verified);
-    }
-    ext.insert(layer.guard.clone());
-    ext.insert(LayerRan);
-    protect_token(req, layer.strip_token, &layer.guard);
-}
-
-/// Marks the credential headers sensitive (so `Debug` and HPACK keep them out of logs and
-/// tables), or removes them when stripping; no allocation.
-fn protect_token<B>(req: &mut Request<B>, strip: bool, guard: &jwtguard_core::Guard) {
-    let sources = guard.token_sources();
-    let headers = req.headers_mut();
-    if strip {
-        sources.header_names().for_each(|name| drop(headers.remove(name)));
-        return;
-    }
-    for (name, value) in headers.iter_mut() {
-        if sources.header_names().any(|n| n == name.as_str()) {
-            value.set_sensitive(true);
-        }
-    }
+/// What the core says a passing request gets: its extensions, and its credential headers
+/// marked or removed.
+fn admit<B, T: Clone + Send + Sync + 'static>(req: &mut Request<B>, pass: Pass<T>) {
+    protect_headers(req.headers_mut(), pass.guard());
+    pass.store(&mut ExtMut(req.extensions_mut()));
 }
