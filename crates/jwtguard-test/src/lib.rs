@@ -5,6 +5,7 @@
 
 pub mod jwks_server;
 pub mod oidc_provider;
+mod process;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
@@ -56,18 +57,6 @@ impl Default for TestClock {
 impl jwtguard_core::Clock for TestClock {
     fn now(&self) -> i64 {
         self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-/// Blocks until something listens on 127.0.0.1:`port`, for at most `secs` seconds.
-///
-/// # Panics
-/// When nothing does in time (`what` names it).
-pub fn wait_for_port(port: u16, secs: u64, what: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "{what} did not start on port {port}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
@@ -246,16 +235,6 @@ impl Minter {
 /// base64url without padding.
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What a test does when a service it needs is missing: under `CI=true` it fails (`.ci/run`
-/// installs every service); elsewhere it is skipped with a message saying why.
-pub(crate) fn service_missing<T>(why: &str) -> Option<T> {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why} (.ci/run installs it; under CI=true a missing service fails the test)");
-    }
-    eprintln!("skipping: {why} (under CI=true this fails)");
-    None
 }
 
 /// Claims valid at [`NOW`]: `sub`, `iat` = NOW, `exp` = NOW + 10 min.
