@@ -1,8 +1,13 @@
-//! Shared test fixtures for jwtguard: fixture keys, a token minter, a fixed clock.
+//! Shared test fixtures for jwtguard: fixture keys, a token minter, a fixed clock, launchers
+//! for the services some tests need, and the small helpers tests share.
 //!
 //! Not published. The keys under `keys/` protect nothing and exist only for tests.
+//!
+//! Feature `http-server`: [`jwks_server`], a real HTTP server (axum) serving a JWKS, for the
+//! crates that test against one; the others build without axum.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "http-server")]
 pub mod jwks_server;
 pub mod oidc_provider;
 mod process;
