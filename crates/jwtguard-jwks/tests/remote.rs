@@ -10,15 +10,11 @@ use jwtguard_core::provider::KeyProvider;
 use jwtguard_core::{Algorithm, Challenge, ErrorKind, Validator};
 use jwtguard_jwks::RemoteJwks;
 use jwtguard_test::jwks_server::{JwksServer as Idp, Mode};
-use jwtguard_test::{Fixture, Minter};
+use jwtguard_test::{Fixture, Minter, unix_now};
 use serde_json::{Value, json};
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn token(kid: &str, fixture: Fixture) -> String {
-    Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": now() + 600}))
+    Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": unix_now() + 600}))
 }
 
 fn validator(jwks: &RemoteJwks) -> Validator {
@@ -209,7 +205,10 @@ async fn an_unknown_issuer_is_rejected_without_any_fetch() {
     let b = Validator::builder(jb, [Algorithm::ES256]).issuer("https://b.example").build().unwrap();
     let v = Validator::multi_issuer([a, b]).unwrap();
     let mint = |iss: &str, kid: &str, f: Fixture| {
-        Minter::new(Algorithm::ES256).fixture(f).kid(kid).token(&json!({"iss": iss, "sub": "x", "exp": now() + 600}))
+        Minter::new(Algorithm::ES256)
+            .fixture(f)
+            .kid(kid)
+            .token(&json!({"iss": iss, "sub": "x", "exp": unix_now() + 600}))
     };
     assert!(v.verify_async::<Value>(&mint("https://a.example", "a1", Fixture::P256)).await.is_ok());
     assert!(v.verify_async::<Value>(&mint("https://b.example", "b1", Fixture::P256b)).await.is_ok());
@@ -235,7 +234,7 @@ async fn oidc_discovery_follows_jwks_uri_and_checks_the_issuer() {
     assert_eq!(oidc.jwks_uri(), idp.url("/jwks"));
     oidc.jwks().wait_ready(Duration::from_secs(5)).await.unwrap();
     let v = oidc.validator([Algorithm::ES256]).build().unwrap();
-    let mint = |iss: &str| Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": iss, "exp": now() + 600}));
+    let mint = |iss: &str| Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": iss, "exp": unix_now() + 600}));
     assert!(v.verify_async::<Value>(&mint(&idp.issuer())).await.is_ok());
     // `iss` is checked automatically.
     assert_eq!(

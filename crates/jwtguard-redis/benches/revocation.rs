@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use jwtguard_core::RegisteredClaims;
 use jwtguard_core::revocation::RevocationStore;
@@ -22,12 +22,8 @@ fn main() {
     rt.block_on(async {
         let stores = RedisStores::connect(&redis.url()).await.unwrap();
         let revocations = stores.revocations();
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !revocations.in_sync() {
-            assert!(Instant::now() < deadline, "replica never synced");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        let now = jwtguard_test::unix_now();
+        jwtguard_test::eventually("replica in sync", || revocations.in_sync()).await;
         for i in 0..1000 {
             revocations.revoke_jti(&format!("revoked-{i}"), now + 600).await.unwrap();
         }

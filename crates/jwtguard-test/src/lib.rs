@@ -65,6 +65,53 @@ impl jwtguard_core::Clock for TestClock {
     }
 }
 
+/// The wall clock in Unix seconds, for tokens checked by validators on the real clock.
+pub fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
+/// How long [`eventually`] waits before it fails the test. A guard against a hang, not a
+/// bound on how long the thing may take: no test asserts an elapsed time.
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Polls `check` until it holds, for something that happens asynchronously (a replica
+/// catching up, a background refetch finishing).
+///
+/// # Panics
+/// After [`HANG_GUARD`] of real time without it (`what` says what did not happen).
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    // Real time, not tokio's: under a paused clock tokio's time would run out at once.
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}: not after {HANG_GUARD:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// xorshift64*: deterministic generated input, no dependency, so a failure replays exactly.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).unwrap()
+    }
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
 /// A clock stopped at [`NOW`].
 pub fn clock() -> FixedClock {
     FixedClock(NOW)
