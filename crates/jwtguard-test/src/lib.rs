@@ -89,6 +89,19 @@ pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Moves tokio's clock forward by `by` at once: timers due by then fire, and the tasks they
+/// wake run up to their next await. The clock then runs on in real time, so I/O to a
+/// loopback server is not cut short by tokio advancing a paused clock while it waits.
+///
+/// # Panics
+/// Outside a `current_thread` tokio runtime (`#[tokio::test]`, `#[actix_web::test]`), and
+/// when the clock is paused already (`start_paused`: advance it with `tokio::time::advance`).
+pub async fn jump(by: std::time::Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
 /// xorshift64*: deterministic generated input, no dependency, so a failure replays exactly.
 #[derive(Debug, Clone)]
 pub struct Rng(pub u64);
