@@ -90,3 +90,26 @@ impl Drop for OidcProvider {
         self.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs node (npm ci in tests/fixtures/oidc-provider)"]
+    fn a_port_taken_before_the_provider_binds_it_is_retried_on_another() {
+        // Installs the fixture if needed, and checks node is there.
+        drop(OidcProvider::start());
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let pick = |attempt: usize| if attempt == 0 { taken_port } else { process::free_port() };
+        let (child, port) = process::launch("oidc-provider", READY, 20, pick, command);
+        let mut provider = OidcProvider { child: Some(child), port };
+        assert_ne!(port, taken_port);
+        // A rotation restarts it on the same port: the issuer stays.
+        let issuer = provider.issuer();
+        provider.rotate();
+        assert_eq!(provider.issuer(), issuer);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    }
+}
