@@ -3,7 +3,7 @@
 //!
 //! Not published. The keys under `keys/` protect nothing and exist only for tests.
 //!
-//! Feature `http-server`: [`jwks_server`], a real HTTP server (axum) serving a JWKS, for the
+//! Feature `http-server`: `jwks_server`, a real HTTP server (axum) serving a JWKS, for the
 //! crates that test against one; the others build without axum.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
