@@ -49,8 +49,9 @@ fn header_alg(token: &str) -> String {
 }
 
 #[actix_web::test]
+#[ignore = "needs node (npm ci in tests/fixtures/oidc-provider)"]
 async fn tokens_from_oidc_provider_pass_both_middlewares_and_survive_a_key_rotation() {
-    let Some(mut idp) = tokio::task::spawn_blocking(OidcProvider::start).await.unwrap() else { return };
+    let mut idp = tokio::task::spawn_blocking(OidcProvider::start).await.unwrap();
     let issuer = idp.issuer();
 
     let oidc = Oidc::discover(&issuer).await.unwrap();

@@ -6,7 +6,7 @@ use actix_web::{App, test, web};
 use axum::body::Body;
 use http_body_util::BodyExt;
 use jwtguard::{Algorithm, Challenge, Guard, TokenSource, TokenSources, Validator};
-use jwtguard_test::{Fixture, Minter};
+use jwtguard_test::{Fixture, Minter, Rng, unix_now};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -19,16 +19,12 @@ struct Answer {
     body: Vec<u8>,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn token(claims: Value) -> String {
     Minter::new(Algorithm::ES256).token(&claims)
 }
 
 fn good_claims() -> Value {
-    json!({"sub": "alice", "iss": "https://idp.example", "aud": "api", "exp": now() + 600, "scope": "orders:read"})
+    json!({"sub": "alice", "iss": "https://idp.example", "aud": "api", "exp": unix_now() + 600, "scope": "orders:read"})
 }
 
 fn with(change: Value) -> String {
@@ -116,8 +112,8 @@ async fn axum_and_actix_answer_every_failure_alike() {
         ("two credentials", "/me", vec![("authorization", "Bearer a b".into())], 400),
         ("two authorization headers", "/me", [bearer(with(json!({}))), bearer(with(json!({})))].concat(), 400),
         ("malformed", "/me", bearer("x.y.z".into()), 401),
-        ("expired", "/me", bearer(with(json!({"exp": now() - 3600}))), 401),
-        ("not yet valid", "/me", bearer(with(json!({"nbf": now() + 3600}))), 401),
+        ("expired", "/me", bearer(with(json!({"exp": unix_now() - 3600}))), 401),
+        ("not yet valid", "/me", bearer(with(json!({"nbf": unix_now() + 3600}))), 401),
         ("wrong audience", "/me", bearer(with(json!({"aud": "billing"}))), 401),
         ("wrong issuer", "/me", bearer(with(json!({"iss": "https://evil.example"}))), 401),
         ("no exp", "/me", bearer(with(json!({"exp": null}))), 401),
@@ -172,21 +168,6 @@ async fn both_frameworks_publish_the_same_issuer_jwks() {
     assert_eq!(axum_body, actix_body);
     let keys = jwtguard::KeySet::from_jwks(std::str::from_utf8(&axum_body).unwrap()).unwrap();
     assert_eq!(keys.keys().iter().map(|k| k.kid().unwrap()).collect::<Vec<_>>(), ["k1", "k2"]);
-}
-
-/// xorshift64*: deterministic generated cases, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        usize::try_from(self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n as u64).unwrap()
-    }
-    fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
 }
 
 #[actix_web::test]

@@ -64,8 +64,9 @@ impl Client {
 }
 
 #[actix_web::test]
+#[ignore = "needs redis-server"]
 async fn two_instances_share_logout_and_reuse_detection_through_redis() {
-    let Some(redis) = RedisServer::start() else { return };
+    let redis = RedisServer::start();
     let settings = Settings {
         port: 0,
         redis_url: Some(redis.url()),
@@ -77,7 +78,7 @@ async fn two_instances_share_logout_and_reuse_detection_through_redis() {
 
     // Both replicas come in sync within a moment of start-up (503 until then, never 401).
     let (access, refresh) = c.login(a).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + jwtguard_test::HANG_GUARD;
     for instance in [a, b] {
         loop {
             match c.me(instance, &access).await {
@@ -91,11 +92,11 @@ async fn two_instances_share_logout_and_reuse_detection_through_redis() {
     // Logout on A: B rejects the access token once the revocation reaches its replica.
     let (status, _) = c.post(a, "/logout", Some(&access), json!({"refresh_token": refresh})).await;
     assert_eq!(status, 204);
-    let started = Instant::now();
+    let deadline = Instant::now() + jwtguard_test::HANG_GUARD;
     while c.me(b, &access).await != 401 {
-        assert!(started.elapsed() < Duration::from_secs(2), "B still accepts the access token");
+        assert!(Instant::now() < deadline, "B still accepts the access token");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    eprintln!("logout on A reached B after {:?} (HTTP round trips included)", started.elapsed());
     assert_eq!(c.me(a, &access).await, 401);
     let (status, body) = c.post(b, "/token/refresh", None, json!({"refresh_token": refresh})).await;
     assert_eq!((status, body), (400, json!({"error": "invalid_grant"})));

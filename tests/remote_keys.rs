@@ -10,18 +10,17 @@ use axum::body::Body;
 use jwtguard::jwks::RemoteJwks;
 use jwtguard::{Algorithm, Validator};
 use jwtguard_test::jwks_server::{JwksServer, Mode};
-use jwtguard_test::{Fixture, Minter};
+use jwtguard_test::{Fixture, Minter, unix_now};
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
 
 fn bearer(kid: &str, fixture: Fixture) -> String {
     format!(
         "Bearer {}",
-        Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": now() + 600}))
+        Minter::new(Algorithm::ES256)
+            .fixture(fixture)
+            .kid(kid)
+            .token(&json!({"sub": "alice", "exp": unix_now() + 600}))
     )
 }
 

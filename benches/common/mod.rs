@@ -74,7 +74,7 @@ fn der_of(pem_bytes: &[u8]) -> Vec<u8> {
 /// HS256, RS256, ES256 and EdDSA cases, each checked once.
 pub(crate) fn cases() -> Vec<Case> {
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = jwtguard_test::unix_now();
     let claims = json!({
         "sub": "user-1234567890", "iss": "https://login.example.com", "aud": "orders-api",
         "exp": now + 3600, "iat": now, "jti": "3f2c9a7e-5b1d-4e8f-9a6c-0d1e2f3a4b5c",

@@ -9,7 +9,7 @@ use jwtguard_actix::{
     Algorithm, Challenge, Claims, Error, ErrorKind, Guard, JwtAuth, OptionalClaims, RequireClaim, RequireRole,
     RequireScope, Token, TokenSource, TokenSources, Validator,
 };
-use jwtguard_test::Minter;
+use jwtguard_test::{Minter, unix_now};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -23,16 +23,13 @@ struct MyClaims {
     sub: String,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn validator() -> Validator {
     Validator::builder(jwtguard_test::Fixture::Hmac.key(), [Algorithm::HS256]).audience("api").build().unwrap()
 }
 
 fn token(extra: Value) -> String {
-    let mut claims = json!({"sub": "alice", "aud": "api", "iat": now(), "exp": now() + 600, "roles": ["admin"]});
+    let mut claims =
+        json!({"sub": "alice", "aud": "api", "iat": unix_now(), "exp": unix_now() + 600, "roles": ["admin"]});
     claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
     Minter::new(Algorithm::HS256).token(&claims)
 }
@@ -144,7 +141,7 @@ async fn rejection_paths_pin_status_and_www_authenticate() {
     let t = token(json!({}));
     let other = Minter::new(Algorithm::HS256)
         .fixture(jwtguard_test::Fixture::Hmac2)
-        .token(&json!({"aud": "api", "exp": now() + 60}));
+        .token(&json!({"aud": "api", "exp": unix_now() + 60}));
     type Case<'a> = (Vec<(&'a str, String)>, StatusCode, &'a str, ErrorKind);
     let cases: Vec<Case<'_>> = vec![
         (vec![], StatusCode::UNAUTHORIZED, r#"Bearer realm="api""#, ErrorKind::Missing),
@@ -163,7 +160,7 @@ async fn rejection_paths_pin_status_and_www_authenticate() {
         ),
         (vec![("authorization", "Bearer x.y.z".into())], StatusCode::UNAUTHORIZED, INVALID_TOKEN, ErrorKind::Malformed),
         (
-            vec![("authorization", format!("Bearer {}", token(json!({"exp": now() - 3600}))))],
+            vec![("authorization", format!("Bearer {}", token(json!({"exp": unix_now() - 3600}))))],
             StatusCode::UNAUTHORIZED,
             INVALID_TOKEN,
             ErrorKind::Expired,
@@ -296,7 +293,7 @@ async fn extractors_without_middleware() {
     let res = test::call_service(&app, get("/standalone", &[]).to_request()).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(www(&res).as_deref(), Some(r#"Bearer realm="api""#));
-    let expired = vec![("authorization", format!("Bearer {}", token(json!({"exp": now() - 3600}))))];
+    let expired = vec![("authorization", format!("Bearer {}", token(json!({"exp": unix_now() - 3600}))))];
     let res = test::call_service(&app, get("/standalone", &expired).to_request()).await;
     assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
     // A validator in web::Data with OptionalClaims: None without a token, 401 for a bad one.
@@ -335,7 +332,7 @@ async fn end_to_end_over_http() {
     let res = client.get(url("/me")).send().await.unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::UNAUTHORIZED);
     assert_eq!(res.headers()["www-authenticate"], r#"Bearer realm="api""#);
-    let res = client.get(url("/me")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
+    let res = client.get(url("/me")).bearer_auth(token(json!({"exp": unix_now() - 3600}))).send().await.unwrap();
     assert_eq!(res.headers()["www-authenticate"], INVALID_TOKEN);
     let res = client
         .get(url("/me"))

@@ -5,26 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use jwtguard_core::{Algorithm, Challenge, Error, Key, KeySet, Validator};
-use jwtguard_test::{Fixture, Minter, NOW, b64, claims, clock};
+use jwtguard_test::{Fixture, Minter, NOW, Rng, b64, claims, clock};
 use serde_json::Value;
-
-/// xorshift64*: enough randomness for test input, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n as u64).unwrap()
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
 
 /// A client's token is never the server's fault: 400, 401 or 403, whatever the error.
 fn assert_client_error(err: &Error, input: &str) {

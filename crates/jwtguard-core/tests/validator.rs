@@ -589,25 +589,10 @@ fn secrets_and_claims_never_show_in_debug_or_errors() {
     assert!(!format!("{ok:?}").contains("alice-secret-subject"));
 }
 
-/// A tiny deterministic PRNG, so the mutation test needs no extra crate and replays exactly.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 #[test]
 fn mutated_tokens_never_verify_and_never_panic() {
     let alphabet = b"ABCxyz019-_.=+/ \x00\xc3\xa9{}\"";
-    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut rng = jwtguard_test::Rng(0x9e37_79b9_7f4a_7c15);
     for alg in Algorithm::ALL {
         let v = validator(alg);
         let token = Minter::new(alg).kid("k").token(&claims());

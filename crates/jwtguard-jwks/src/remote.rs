@@ -1,10 +1,14 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jwtguard_core::provider::{KeyProvider, KeySource, RefetchFuture};
 use jwtguard_core::{ConfigError, Error, ErrorKind, KeySet};
+// tokio's clock: every refetch, cooldown and staleness decision runs on the time the runtime
+// shows, so tests pause and advance it instead of sleeping. Outside tests it reads the same
+// monotonic clock as `std::time::Instant`.
+use tokio::time::Instant;
 use url::Url;
 
 use crate::http;
@@ -147,7 +151,7 @@ impl RemoteJwks {
                 return Err(Error::detailed(ErrorKind::KeysUnavailable, "no JWKS fetched yet"));
             }
             // Fetch now rather than wait for the background task's backoff.
-            let _ = tokio::time::timeout_at(deadline.into(), self.shared.refresh(generation, false)).await;
+            let _ = tokio::time::timeout_at(deadline, self.shared.refresh(generation, false)).await;
             if self.shared.current().is_none() {
                 tokio::time::sleep(Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())))
                     .await;

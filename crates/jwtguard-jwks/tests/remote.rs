@@ -1,28 +1,34 @@
 //! `RemoteJwks` against a real HTTP server on 127.0.0.1:0 that can rotate keys, fail, stall,
 //! send garbage or too much, and counts its hits.
+//!
+//! Time is tokio's: what depends on it (timeouts, staleness, the background refetch) is driven
+//! with a paused clock (`start_paused`, or `jump` between steps of real loopback I/O), never by
+//! sleeping, and no test measures how long anything took.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::{StatusCode, header};
 use axum::routing::get;
+use futures_util::FutureExt;
 use jwtguard_core::provider::KeyProvider;
 use jwtguard_core::{Algorithm, Challenge, ErrorKind, Validator};
 use jwtguard_jwks::RemoteJwks;
 use jwtguard_test::jwks_server::{JwksServer as Idp, Mode};
-use jwtguard_test::{Fixture, Minter};
+use jwtguard_test::{Fixture, Minter, eventually, jump, unix_now};
 use serde_json::{Value, json};
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn token(kid: &str, fixture: Fixture) -> String {
-    Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": now() + 600}))
+    Minter::new(Algorithm::ES256).fixture(fixture).kid(kid).token(&json!({"sub": "alice", "exp": unix_now() + 600}))
 }
 
 fn validator(jwks: &RemoteJwks) -> Validator {
     Validator::builder(jwks.clone(), [Algorithm::ES256]).build().unwrap()
+}
+
+/// HTTP requests `jwks` made, comparable with the server's `hits()`.
+fn fetches(jwks: &RemoteJwks) -> usize {
+    usize::try_from(jwks.fetches()).unwrap()
 }
 
 async fn ready(idp: &Idp) -> RemoteJwks {
@@ -35,7 +41,9 @@ async fn ready(idp: &Idp) -> RemoteJwks {
     jwks
 }
 
-#[tokio::test]
+// Paused from the start: the stalled server and the client's timeout both wait on tokio's
+// clock, which moves to the timeout as soon as nothing else can run.
+#[tokio::test(start_paused = true)]
 async fn before_the_first_fetch_requests_get_503_never_401_or_a_hang() {
     let idp = Idp::start(&[("k1", Fixture::P256)]).await;
     idp.mode(Mode::Stall);
@@ -45,10 +53,10 @@ async fn before_the_first_fetch_requests_get_503_never_401_or_a_hang() {
         .build()
         .unwrap();
     let v = validator(&jwks);
-    let started = Instant::now();
-    let err = v.verify_async::<Value>(&token("k1", Fixture::P256)).await.unwrap_err();
+    // Answered on the first poll: the verification waits for no I/O at all.
+    let err = v.verify_async::<Value>(&token("k1", Fixture::P256)).now_or_never().expect("verification waited for I/O");
+    let err = err.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
-    assert!(started.elapsed() < Duration::from_secs(1), "verification waited for I/O");
     let answer = Challenge::default().respond(&err);
     assert_eq!((answer.status(), answer.retry_after(), answer.www_authenticate()), (503, Some(5), None));
 
@@ -56,6 +64,8 @@ async fn before_the_first_fetch_requests_get_503_never_401_or_a_hang() {
     let err = jwks.wait_ready(Duration::from_millis(1500)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::KeysUnavailable);
 
+    // The real clock again for the fetch that succeeds.
+    tokio::time::resume();
     idp.mode(Mode::Ok);
     jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
     assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok());
@@ -108,6 +118,30 @@ async fn a_thousand_forged_kids_inside_one_cooldown_cause_at_most_one_fetch() {
 }
 
 #[tokio::test]
+async fn the_cooldown_ends_on_tokio_time_and_the_next_unknown_kid_refetches() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    let before = idp.hits();
+    let unknown = |v: &Validator, kid: &str| {
+        let (v, t) = (v.clone(), token(kid, Fixture::P256b));
+        async move { v.verify_async::<Value>(&t).await.map(|_| ()).map_err(|e| e.kind()) }
+    };
+    // The first unknown kid refetches once and starts the 30 s cooldown.
+    assert_eq!(unknown(&v, "k2").await, Err(ErrorKind::UnknownKey));
+    assert_eq!(idp.hits() - before, 1);
+    // Inside it, no refetch, even though the IdP has published the key meanwhile.
+    idp.set(&[("k1", Fixture::P256), ("k2", Fixture::P256b)]);
+    jump(Duration::from_secs(29)).await;
+    assert_eq!(unknown(&v, "k2").await, Err(ErrorKind::UnknownKey));
+    assert_eq!(idp.hits() - before, 1);
+    // After it, the next unknown kid refetches, and the new key serves.
+    jump(Duration::from_secs(2)).await;
+    assert_eq!(unknown(&v, "k2").await, Ok(()));
+    assert_eq!(idp.hits() - before, 2);
+}
+
+#[tokio::test]
 async fn a_rotation_is_picked_up_within_one_refetch() {
     let idp = Idp::start(&[("old", Fixture::P256)]).await;
     let jwks = ready(&idp).await;
@@ -142,9 +176,10 @@ async fn keys_staler_than_allowed_stop_serving() {
     let idp = Idp::start(&[("k1", Fixture::P256)]).await;
     let jwks = RemoteJwks::builder(&idp.url("/jwks")).unwrap().max_stale(Duration::from_millis(300)).build().unwrap();
     jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
+    assert!(jwks.keys().is_ok());
     idp.mode(Mode::Fail);
     // Well past the bound: a fetch already in flight when the IdP broke may still have succeeded.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    jump(Duration::from_millis(1000)).await;
     assert_eq!(jwks.keys().unwrap_err().kind(), ErrorKind::KeysUnavailable);
 }
 
@@ -183,7 +218,9 @@ async fn redirects_stay_on_the_same_origin() {
     );
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let jwks = RemoteJwks::builder(&format!("http://{redirector}/jwks")).unwrap().build().unwrap();
-    assert!(jwks.wait_ready(Duration::from_millis(800)).await.is_err());
+    // One fetch, whose redirect is refused: no keys, and nothing ready.
+    assert_eq!(jwks.refresh().await.unwrap_err().kind(), ErrorKind::KeysUnavailable);
+    assert!(jwks.wait_ready(Duration::ZERO).await.is_err());
     assert_eq!(other.hits(), 0);
 }
 
@@ -209,7 +246,10 @@ async fn an_unknown_issuer_is_rejected_without_any_fetch() {
     let b = Validator::builder(jb, [Algorithm::ES256]).issuer("https://b.example").build().unwrap();
     let v = Validator::multi_issuer([a, b]).unwrap();
     let mint = |iss: &str, kid: &str, f: Fixture| {
-        Minter::new(Algorithm::ES256).fixture(f).kid(kid).token(&json!({"iss": iss, "sub": "x", "exp": now() + 600}))
+        Minter::new(Algorithm::ES256)
+            .fixture(f)
+            .kid(kid)
+            .token(&json!({"iss": iss, "sub": "x", "exp": unix_now() + 600}))
     };
     assert!(v.verify_async::<Value>(&mint("https://a.example", "a1", Fixture::P256)).await.is_ok());
     assert!(v.verify_async::<Value>(&mint("https://b.example", "b1", Fixture::P256b)).await.is_ok());
@@ -235,7 +275,7 @@ async fn oidc_discovery_follows_jwks_uri_and_checks_the_issuer() {
     assert_eq!(oidc.jwks_uri(), idp.url("/jwks"));
     oidc.jwks().wait_ready(Duration::from_secs(5)).await.unwrap();
     let v = oidc.validator([Algorithm::ES256]).build().unwrap();
-    let mint = |iss: &str| Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": iss, "exp": now() + 600}));
+    let mint = |iss: &str| Minter::new(Algorithm::ES256).kid("k1").token(&json!({"iss": iss, "exp": unix_now() + 600}));
     assert!(v.verify_async::<Value>(&mint(&idp.issuer())).await.is_ok());
     // `iss` is checked automatically.
     assert_eq!(
@@ -260,17 +300,30 @@ async fn the_background_refresh_honours_max_age_within_bounds() {
         .build()
         .unwrap();
     jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
-    // A rotation with no token asking for it: the background task alone picks it up.
+    let has = |kid: &str| jwks.keys().unwrap().keys().iter().any(|k| k.kid() == Some(kid));
+    // A rotation with no token asking for it: the background task alone picks it up, once the
+    // keys' max-age (1 s) has run out on tokio's clock.
     idp.set(&[("k2", Fixture::P256b)]);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    jump(Duration::from_millis(1100)).await;
+    eventually("the background refetch brings k2", || has("k2")).await;
     assert!(idp.hits() >= 2, "{} hits", idp.hits());
     assert!(jwks.keys().unwrap().keys().iter().any(|k| k.kid() == Some("k2")));
 
-    // max-age below the lower bound is raised to it: no fetch storm.
+    // max-age below the lower bound is raised to it (500 ms): no fetch storm. The next refetch
+    // (at the end of the 1 s max-age) brings max-age=0 and k3; from then on, 1.2 s of tokio's
+    // clock in 100 ms steps, each refetch they start finishing over loopback in between.
     idp.cache_control("max-age=0");
+    idp.set(&[("k3", Fixture::P256)]);
+    jump(Duration::from_millis(1100)).await;
+    eventually("the refetch brings k3 with max-age=0", || has("k3")).await;
     let hits = idp.hits();
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for _ in 0..12 {
+        jump(Duration::from_millis(100)).await;
+        eventually("every fetch started reached the server", || idp.hits() == fetches(&jwks)).await;
+    }
     assert!(idp.hits() - hits <= 3, "{} fetches in 1.2 s", idp.hits() - hits);
+    // ...and the bound is a floor, not a stop: refetches went on.
+    assert!(idp.hits() > hits, "no refetch in 1.2 s");
 }
 
 /// A remote JWKS carrying `kty: "oct"` with HS256 in the allow-list would let anyone who can

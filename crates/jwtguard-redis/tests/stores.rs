@@ -4,12 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jwtguard_core::refresh::InMemoryRefreshStore;
 use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
 use jwtguard_core::{ErrorKind, RegisteredClaims};
 use jwtguard_redis::RedisStores;
+use jwtguard_test::eventually;
 use jwtguard_test::redis_server::RedisServer;
 use jwtguard_test::store_suite::{refresh_suite, revocation_suite};
 
@@ -21,8 +22,9 @@ async fn in_memory_stores_pass_the_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
 async fn redis_stores_pass_the_suite() {
-    let Some(redis) = RedisServer::start() else { return };
+    let redis = RedisServer::start();
     let stores = RedisStores::connect(&redis.url()).await.unwrap();
     refresh_suite(Arc::new(stores.refresh_store())).await;
     // Two instances: one revokes, the other's replica learns it through pub/sub.
@@ -31,8 +33,8 @@ async fn redis_stores_pass_the_suite() {
 
     // What Redis holds is the merge too: a replica started now loads the wider revocations.
     let late = RedisStores::connect(&redis.url()).await.unwrap().revocations();
-    wait_until("late replica in sync", 5, || late.in_sync()).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    eventually("late replica in sync", || late.in_sync()).await;
+    let now = jwtguard_test::unix_now();
     let bob = |iat: i64| -> RegisteredClaims {
         serde_json::from_value(serde_json::json!({"jti": "t-6", "sub": "bob", "iat": iat, "exp": iat + 600})).unwrap()
     };
@@ -49,38 +51,32 @@ async fn redis_stores_pass_the_suite() {
 }
 
 fn claims(jti: &str) -> RegisteredClaims {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = jwtguard_test::unix_now();
     serde_json::from_value(serde_json::json!({"jti": jti, "sub": "alice", "iat": now, "exp": now + 600})).unwrap()
 }
 
-async fn wait_until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !check() {
-        assert!(Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
 async fn a_replica_started_later_loads_existing_revocations() {
-    let Some(redis) = RedisServer::start() else { return };
+    let redis = RedisServer::start();
     let stores = RedisStores::connect(&redis.url()).await.unwrap();
     let writer = stores.revocations();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    wait_until("writer in sync", 5, || writer.in_sync()).await;
+    let now = jwtguard_test::unix_now();
+    eventually("writer in sync", || writer.in_sync()).await;
     writer.revoke_jti("old one", now + 600).await.unwrap();
     let late = RedisStores::connect(&redis.url()).await.unwrap().revocations();
-    wait_until("late replica in sync", 5, || late.in_sync()).await;
+    eventually("late replica in sync", || late.in_sync()).await;
     assert!(late.is_revoked(&claims("old one"), now).unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
 async fn redis_killed_fails_closed_then_resumes() {
-    let Some(mut redis) = RedisServer::start() else { return };
+    let mut redis = RedisServer::start();
     let stores = RedisStores::connect(&redis.url()).await.unwrap();
     let revocations = stores.revocations_with_max_stale(Duration::from_millis(200));
-    wait_until("in sync", 5, || revocations.in_sync()).await;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    eventually("in sync", || revocations.in_sync()).await;
+    let now = jwtguard_test::unix_now();
     assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
 
     // A validator using it, failing closed (the default) and one failing open.
@@ -99,7 +95,7 @@ async fn redis_killed_fails_closed_then_resumes() {
 
     redis.kill();
     // After the staleness bound, checks fail closed (503), and writes fail, without panicking.
-    wait_until("fails closed", 5, || revocations.is_revoked(&claims("a"), now).is_err()).await;
+    eventually("fails closed", || revocations.is_revoked(&claims("a"), now).is_err()).await;
     let err = closed.verify::<serde_json::Value>(&token("a")).unwrap_err();
     let answer = jwtguard_core::Challenge::default().respond(&err);
     assert_eq!((answer.status(), answer.retry_after()), (503, Some(5)));
@@ -110,7 +106,7 @@ async fn redis_killed_fails_closed_then_resumes() {
     assert!(refresh.issue("alice", None).await.is_err());
 
     redis.restart();
-    wait_until("back in sync", 15, || revocations.in_sync()).await;
+    eventually("back in sync", || revocations.in_sync()).await;
     assert!(!revocations.is_revoked(&claims("a"), now).unwrap());
     assert!(closed.verify::<serde_json::Value>(&token("a")).is_ok(), "service resumes");
     revocations.revoke_jti("c", now + 600).await.unwrap();

@@ -1,10 +1,16 @@
-//! Shared test fixtures for jwtguard: fixture keys, a token minter, a fixed clock.
+//! Shared test fixtures for jwtguard: fixture keys, a token minter, a fixed clock, launchers
+//! for the services some tests need, and the small helpers tests share.
 //!
 //! Not published. The keys under `keys/` protect nothing and exist only for tests.
+//!
+//! Feature `http-server`: `jwks_server`, a real HTTP server (axum) serving a JWKS, for the
+//! crates that test against one; the others build without axum.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "http-server")]
 pub mod jwks_server;
 pub mod oidc_provider;
+mod process;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
@@ -59,15 +65,63 @@ impl jwtguard_core::Clock for TestClock {
     }
 }
 
-/// Blocks until something listens on 127.0.0.1:`port`, for at most `secs` seconds.
+/// The wall clock in Unix seconds, for tokens checked by validators on the real clock.
+pub fn unix_now() -> i64 {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    i64::try_from(since.as_secs()).unwrap()
+}
+
+/// How long [`eventually`] waits before it fails the test. A guard against a hang, not a
+/// bound on how long the thing may take: no test asserts an elapsed time.
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Polls `check` until it holds, for something that happens asynchronously (a replica
+/// catching up, a background refetch finishing).
 ///
 /// # Panics
-/// When nothing does in time (`what` names it).
-pub fn wait_for_port(port: u16, secs: u64, what: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(std::time::Instant::now() < deadline, "{what} did not start on port {port}");
-        std::thread::sleep(std::time::Duration::from_millis(20));
+/// After [`HANG_GUARD`] of real time without it (`what` says what did not happen).
+pub async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    // Real time, not tokio's: under a paused clock tokio's time would run out at once.
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while !check() {
+        assert!(std::time::Instant::now() < deadline, "{what}: not after {HANG_GUARD:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// Moves tokio's clock forward by `by` at once: timers due by then fire, and the tasks they
+/// wake run up to their next await. The clock then runs on in real time, so I/O to a
+/// loopback server is not cut short by tokio advancing a paused clock while it waits.
+///
+/// # Panics
+/// Outside a `current_thread` tokio runtime (`#[tokio::test]`, `#[actix_web::test]`), and
+/// when the clock is paused already (`start_paused`: advance it with `tokio::time::advance`).
+pub async fn jump(by: std::time::Duration) {
+    tokio::time::pause();
+    tokio::time::advance(by).await;
+    tokio::time::resume();
+}
+
+/// xorshift64*: deterministic generated input, no dependency, so a failure replays exactly.
+#[derive(Debug, Clone)]
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).unwrap()
+    }
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
     }
 }
 
@@ -246,16 +300,6 @@ impl Minter {
 /// base64url without padding.
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// What a test does when a service it needs is missing: under `CI=true` it fails (`.ci/run`
-/// installs every service); elsewhere it is skipped with a message saying why.
-pub(crate) fn service_missing<T>(why: &str) -> Option<T> {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("{why} (.ci/run installs it; under CI=true a missing service fails the test)");
-    }
-    eprintln!("skipping: {why} (under CI=true this fails)");
-    None
 }
 
 /// Claims valid at [`NOW`]: `sub`, `iat` = NOW, `exp` = NOW + 10 min.

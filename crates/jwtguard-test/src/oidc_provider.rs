@@ -1,12 +1,15 @@
 //! A real identity provider nobody here wrote: panva's `oidc-provider` from the npm registry,
 //! installed from the lockfile in `tests/fixtures/oidc-provider` and started on 127.0.0.1.
 //!
-//! Under `CI=true` a missing Node.js or a failed install fails the test; elsewhere the test is
-//! skipped with a message, so a machine without Node.js can still run the rest.
+//! Tests that use it are `#[ignore = "needs node (npm ci in tests/fixtures/oidc-provider)"]`:
+//! `cargo test` lists them as ignored, and `cargo test -- --include-ignored` (what `.ci/run`
+//! runs, after installing Node.js and running `npm ci`) runs them, where a missing Node.js or a
+//! failed install fails them.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
+
+use crate::process;
 
 /// The client the fixture registers (client-credentials grant, `client_secret_basic`).
 pub const CLIENT_ID: &str = "jwtguard";
@@ -24,47 +27,39 @@ fn fixture_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/oidc-provider")
 }
 
-fn unavailable(why: &str) -> Option<OidcProvider> {
-    crate::service_missing(&format!(
-        "oidc-provider interop needs Node.js and `npm ci` in tests/fixtures/oidc-provider: {why}"
-    ))
+/// What `server.mjs` prints once it listens.
+const READY: &str = "oidc-provider listening on";
+
+fn command(port: u16) -> Command {
+    let mut command = Command::new("node");
+    command.arg("server.mjs").current_dir(fixture_dir()).env("PORT", port.to_string());
+    command
 }
 
 impl OidcProvider {
     /// Installs (if needed) and starts the provider on a free loopback port, and waits until
-    /// it answers discovery. `None` (outside CI) when Node.js is missing.
-    pub fn start() -> Option<OidcProvider> {
+    /// it listens. Another process taking the port first is retried on a new port.
+    ///
+    /// # Panics
+    /// When Node.js is not installed, `npm ci` fails, or the provider does not start.
+    pub fn start() -> OidcProvider {
         let dir = fixture_dir();
-        if Command::new("node").arg("--version").output().map(|o| !o.status.success()).unwrap_or(true) {
-            return unavailable("node is not installed");
-        }
+        assert!(
+            process::installed("node"),
+            "node is not on the PATH, and this test needs Node.js and `npm ci` in \
+             tests/fixtures/oidc-provider (`.ci/run` does both; plain `cargo test`, without \
+             --include-ignored, leaves this test out)"
+        );
         if !dir.join("node_modules/oidc-provider").exists() {
             let ok = Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])
                 .current_dir(&dir)
                 .status()
                 .is_ok_and(|s| s.success());
-            if !ok {
-                return unavailable("npm ci failed");
-            }
+            assert!(ok, "`npm ci` in tests/fixtures/oidc-provider failed: the oidc-provider interop test needs it");
         }
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut provider = OidcProvider { child: None, port };
-        provider.launch();
-        Some(provider)
-    }
-
-    fn launch(&mut self) {
-        let child = Command::new("node")
-            .arg("server.mjs")
-            .current_dir(fixture_dir())
-            .env("PORT", self.port.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start node");
-        self.child = Some(child);
-        crate::wait_for_port(self.port, 20, "oidc-provider");
+        let (child, port) = process::launch("oidc-provider", READY, 20, |_| process::free_port(), command);
+        OidcProvider { child: Some(child), port }
     }
 
     fn stop(&mut self) {
@@ -75,9 +70,13 @@ impl OidcProvider {
     }
 
     /// Restarts on the same port with fresh signing keys (new `kid`s): a key rotation.
+    ///
+    /// # Panics
+    /// When the port stays taken by another process.
     pub fn rotate(&mut self) {
         self.stop();
-        self.launch();
+        let port = self.port;
+        self.child = Some(process::launch("oidc-provider", READY, 20, |_| port, command).0);
     }
 
     /// The issuer, `http://127.0.0.1:PORT`.
@@ -89,5 +88,28 @@ impl OidcProvider {
 impl Drop for OidcProvider {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[ignore = "needs node (npm ci in tests/fixtures/oidc-provider)"]
+    fn a_port_taken_before_the_provider_binds_it_is_retried_on_another() {
+        // Installs the fixture if needed, and checks node is there.
+        drop(OidcProvider::start());
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let taken_port = taken.local_addr().unwrap().port();
+        let pick = |attempt: usize| if attempt == 0 { taken_port } else { process::free_port() };
+        let (child, port) = process::launch("oidc-provider", READY, 20, pick, command);
+        let mut provider = OidcProvider { child: Some(child), port };
+        assert_ne!(port, taken_port);
+        // A rotation restarts it on the same port: the issuer stays.
+        let issuer = provider.issuer();
+        provider.rotate();
+        assert_eq!(provider.issuer(), issuer);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
     }
 }

@@ -2,13 +2,13 @@
 //! and the Redis ones run the same functions).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jwtguard_core::RegisteredClaims;
 use jwtguard_core::refresh::{RefreshError, RefreshStore, RefreshTokens};
 use jwtguard_core::revocation::RevocationStore;
 
-use crate::TestClock;
+use crate::{TestClock, eventually};
 
 fn invalid<T: std::fmt::Debug>(r: Result<T, RefreshError>) -> bool {
     matches!(r, Err(RefreshError::InvalidGrant))
@@ -25,7 +25,7 @@ fn tokens(store: Arc<dyn RefreshStore>, now: i64) -> (RefreshTokens, TestClock) 
 
 /// Rotation, reuse detection, logout, lifetimes and 50 concurrent refreshes.
 pub async fn refresh_suite(store: Arc<dyn RefreshStore>) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = crate::unix_now();
     let (t, clock) = tokens(store.clone(), now);
 
     // Rotation: each use gives the next token, the old one dies, reuse kills the family.
@@ -91,19 +91,10 @@ fn claims(jti: &str, sub: &str, iat: i64) -> RegisteredClaims {
     serde_json::from_value(json).unwrap()
 }
 
-/// Polls until `check` holds (stores that propagate asynchronously get 2 s).
-async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !check() {
-        assert!(Instant::now() < deadline, "{what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 /// Revocation of a `jti` and of a subject, seen by `reader` (another instance's store, or the
 /// same one).
 pub async fn revocation_suite(writer: Arc<dyn RevocationStore>, reader: Arc<dyn RevocationStore>) {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = crate::unix_now();
     let t1 = claims("t-1", "alice", now);
     let t2 = claims("t-2", "alice", now);
     eventually("reader ready", || reader.is_revoked(&t1, now).is_ok()).await;

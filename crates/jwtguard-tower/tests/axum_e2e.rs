@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use jwtguard_test::Minter;
+use jwtguard_test::{Minter, unix_now};
 use jwtguard_tower::{
     Algorithm, Claims, Guard, JwtAuthLayer, RequireScope, StateClaims, Token, TokenSource, TokenSources, Validator,
 };
@@ -24,12 +24,8 @@ fn validator() -> Validator {
     Validator::builder(jwtguard_test::Fixture::Rsa.key(), [Algorithm::RS256]).audience("api").build().unwrap()
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
-}
-
 fn token(extra: serde_json::Value) -> String {
-    let mut claims = json!({"sub": "alice", "aud": "api", "iat": now(), "exp": now() + 600});
+    let mut claims = json!({"sub": "alice", "aud": "api", "iat": unix_now(), "exp": unix_now() + 600});
     claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
     Minter::new(Algorithm::RS256).token(&claims)
 }
@@ -134,7 +130,7 @@ async fn end_to_end_over_http() {
     assert_eq!(www(&res).as_deref(), Some(r#"Bearer realm="api""#));
 
     // expired
-    let res = client.get(url("/me")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
+    let res = client.get(url("/me")).bearer_auth(token(json!({"exp": unix_now() - 3600}))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
 
@@ -146,7 +142,7 @@ async fn end_to_end_over_http() {
     // wrong signature (another RSA key)
     let forged = Minter::new(Algorithm::RS256)
         .fixture(jwtguard_test::Fixture::Rsa2)
-        .token(&json!({"sub": "mallory", "aud": "api", "exp": now() + 600}));
+        .token(&json!({"sub": "mallory", "aud": "api", "exp": unix_now() + 600}));
     let res = client.get(url("/me")).bearer_auth(forged).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
@@ -205,7 +201,8 @@ async fn end_to_end_over_http() {
     let res = client.get(url("/standalone")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(www(&res).as_deref(), Some(r#"Bearer realm="api""#));
-    let res = client.get(url("/standalone")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
+    let res =
+        client.get(url("/standalone")).bearer_auth(token(json!({"exp": unix_now() - 3600}))).send().await.unwrap();
     assert_eq!(www(&res).as_deref(), Some(INVALID_TOKEN));
 
     // StateClaims with the guard in the state (FromRef) verifies by itself
@@ -220,7 +217,8 @@ async fn end_to_end_over_http() {
     assert_eq!(res.text().await.unwrap(), "anonymous");
     let res = client.get(url("/state/optional")).bearer_auth(&t).send().await.unwrap();
     assert_eq!(res.text().await.unwrap(), "alice");
-    let res = client.get(url("/state/optional")).bearer_auth(token(json!({"exp": now() - 3600}))).send().await.unwrap();
+    let res =
+        client.get(url("/state/optional")).bearer_auth(token(json!({"exp": unix_now() - 3600}))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "a bad token is not anonymous");
     // ... and behind the layer it takes what the layer verified.
     let res = client.get(url("/state/layered")).bearer_auth(&t).send().await.unwrap();

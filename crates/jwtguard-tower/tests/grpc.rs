@@ -109,7 +109,7 @@ async fn layer_in_front_of_a_tonic_server() {
     assert_eq!(err.code(), Code::Unauthenticated);
     assert_eq!(err.message(), "the access token is invalid");
 
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = jwtguard_test::unix_now();
     let token = Minter::new(Algorithm::ES256).token(&json!({"sub": "alice", "exp": now + 600}));
     assert_eq!(say_hello(addr, Some(&token)).await.unwrap(), "hello grpc, you are Some(\"alice\")");
 }
