@@ -83,8 +83,8 @@ fn verify_with_a_jwks_file_and_issuer() {
     let dir = std::env::temp_dir().join(format!("jwtguard-cli-jwks-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let jwks = dir.join("jwks.json");
-    std::fs::write(&jwks, r#"{"keys":[{"kty":"oct","kid":"a","k":"and0Z3VhcmQtdGVzdC1zZWNyZXQtMDEyMzQ1Njc4OSE"}]}"#)
-        .unwrap();
+    let k = jwtguard_test::b64(jwtguard_test::HMAC_SECRET);
+    std::fs::write(&jwks, json!({"keys": [{"kty": "oct", "kid": "a", "k": k}]}).to_string()).unwrap();
     let token = Minter::new(Algorithm::HS256).kid("a").token(&json!({"exp": NOW + 60, "iss": "me"}));
     let args = ["verify", "--alg", "HS256", "--jwks", jwks.to_str().unwrap(), "--iss", "me", "--at", &at(), &token];
     let out = jwtguard(&args, b"");

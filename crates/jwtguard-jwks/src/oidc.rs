@@ -208,12 +208,12 @@ impl OidcBuilder {
         self
     }
 
-    /// Configures the [`RemoteJwks`] made from `jwks_uri` (cooldown, refresh, bounds).
+    /// Configures the [`RemoteJwks`] made from `jwks_uri` (cooldown, refetch interval, bounds).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), jwtguard_jwks::DiscoveryError> {
     /// let idp = jwtguard_jwks::Oidc::builder("https://login.example.com")
-    ///     .jwks(|jwks| jwks.refresh_interval(std::time::Duration::from_secs(300)))
+    ///     .jwks(|jwks| jwks.refetch_interval(std::time::Duration::from_secs(300)))
     ///     .discover()
     ///     .await?;
     /// # Ok(()) }

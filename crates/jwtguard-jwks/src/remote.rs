@@ -53,9 +53,9 @@ pub struct RemoteJwksBuilder {
     url: String,
     client: Option<reqwest::Client>,
     allow_http: bool,
-    refresh: Duration,
-    min_refresh: Duration,
-    max_refresh: Duration,
+    refetch: Duration,
+    min_refetch: Duration,
+    max_refetch: Duration,
     cooldown: Duration,
     max_stale: Duration,
     connect_timeout: Duration,
@@ -90,9 +90,9 @@ struct Fetched {
 
 #[derive(Debug, Clone, Copy)]
 struct Limits {
-    refresh: Duration,
-    min_refresh: Duration,
-    max_refresh: Duration,
+    refetch: Duration,
+    min_refetch: Duration,
+    max_refetch: Duration,
     cooldown: Duration,
     max_stale: Duration,
     max_body: usize,
@@ -118,9 +118,9 @@ impl RemoteJwks {
             url: url.to_owned(),
             client: None,
             allow_http: false,
-            refresh: Duration::from_secs(600),
-            min_refresh: Duration::from_secs(60),
-            max_refresh: Duration::from_secs(24 * 3600),
+            refetch: Duration::from_secs(600),
+            min_refetch: Duration::from_secs(60),
+            max_refetch: Duration::from_secs(24 * 3600),
             cooldown: Duration::from_secs(30),
             max_stale: Duration::from_secs(24 * 3600),
             connect_timeout: Duration::from_secs(5),
@@ -151,7 +151,7 @@ impl RemoteJwks {
                 return Err(Error::detailed(ErrorKind::KeysUnavailable, "no JWKS fetched yet"));
             }
             // Fetch now rather than wait for the background task's backoff.
-            let _ = tokio::time::timeout_at(deadline, self.shared.refresh(generation, false)).await;
+            let _ = tokio::time::timeout_at(deadline, self.shared.refetch(generation, false)).await;
             if self.shared.current().is_none() {
                 tokio::time::sleep(Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now())))
                     .await;
@@ -174,16 +174,16 @@ impl RemoteJwks {
     ///
     /// ```no_run
     /// # async fn demo(jwks: jwtguard_jwks::RemoteJwks) -> Result<(), jwtguard_core::Error> {
-    /// let keys = jwks.refresh().await?;
+    /// let keys = jwks.refetch().await?;
     /// println!("{} keys", keys.len());
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
     /// [`ErrorKind::KeysUnavailable`] when the fetch failed and there are no usable keys.
-    pub async fn refresh(&self) -> Result<Arc<KeySet>, Error> {
+    pub async fn refetch(&self) -> Result<Arc<KeySet>, Error> {
         let generation = self.shared.generation.load(Ordering::Acquire);
-        self.shared.refresh(generation, false).await
+        self.shared.refetch(generation, false).await
     }
 }
 
@@ -211,7 +211,7 @@ impl KeyProvider for RemoteJwks {
             return None;
         }
         let generation = self.shared.generation.load(Ordering::Acquire);
-        Some(Box::pin(self.shared.refresh(generation, true)))
+        Some(Box::pin(self.shared.refetch(generation, true)))
     }
 
     fn allows_symmetric_keys(&self) -> bool {
@@ -232,7 +232,7 @@ impl Shared {
     }
 
     /// Fetches unless a fetch completed since `seen` (then its result is shared).
-    async fn refresh(&self, seen: u64, for_unknown_kid: bool) -> Result<Arc<KeySet>, Error> {
+    async fn refetch(&self, seen: u64, for_unknown_kid: bool) -> Result<Arc<KeySet>, Error> {
         let _flight = self.inflight.lock().await;
         if self.generation.load(Ordering::Acquire) != seen {
             return self.current().ok_or(Error::detailed(ErrorKind::KeysUnavailable, "no usable JWKS"));
@@ -257,7 +257,7 @@ impl Shared {
     }
 
     fn install(&self, keys: Arc<KeySet>, max_age: Option<Duration>) {
-        let fresh_for = self.next_refresh(max_age);
+        let fresh_for = self.next_refetch(max_age);
         let kids = |k: &KeySet| k.keys().iter().filter_map(|k| k.kid().map(str::to_owned)).collect::<Vec<_>>();
         if let Ok(mut slot) = self.keys.write() {
             let before = slot.as_ref().map(|f| kids(&f.keys));
@@ -293,12 +293,12 @@ impl Shared {
     }
 
     /// When the background task should look again after a fetch.
-    fn next_refresh(&self, max_age: Option<Duration>) -> Duration {
-        max_age.unwrap_or(self.cfg.refresh).clamp(self.cfg.min_refresh, self.cfg.max_refresh)
+    fn next_refetch(&self, max_age: Option<Duration>) -> Duration {
+        max_age.unwrap_or(self.cfg.refetch).clamp(self.cfg.min_refetch, self.cfg.max_refetch)
     }
 }
 
-/// The background task: refresh when the keys stop being fresh (or back off after a failure),
+/// The background task: refetch when the keys stop being fresh (or back off after a failure),
 /// until the `RemoteJwks` is dropped. A fetch made meanwhile for an unknown `kid` resets the
 /// clock, so the two never fetch back to back.
 async fn run(shared: Weak<Shared>) {
@@ -316,15 +316,15 @@ async fn run(shared: Weak<Shared>) {
             None => {
                 let before = s.fetched_at();
                 let generation = s.generation.load(Ordering::Acquire);
-                let _ = s.refresh(generation, false).await;
-                // `refresh` keeps the last good keys on failure: success is a new fetch time.
+                let _ = s.refetch(generation, false).await;
+                // `refetch` keeps the last good keys on failure: success is a new fetch time.
                 if s.fetched_at() != before {
                     backoff = Duration::from_secs(1);
                     continue;
                 }
                 let wait = backoff;
-                backoff = (backoff * 2).min(s.cfg.refresh);
-                tracing::warn!(url = %s.url, retry_in = ?wait, "JWKS refresh did not succeed; retrying with backoff");
+                backoff = (backoff * 2).min(s.cfg.refetch);
+                tracing::warn!(url = %s.url, retry_in = ?wait, "JWKS refetch did not succeed; retrying with backoff");
                 wait
             }
         };
@@ -362,17 +362,17 @@ impl RemoteJwksBuilder {
         self
     }
 
-    /// How often the keys are refreshed when the response has no `Cache-Control: max-age`.
+    /// How often the keys are refetched when the response has no `Cache-Control: max-age`.
     /// Defaults to 10 minutes.
     ///
     /// ```no_run
     /// # use std::time::Duration;
     /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
-    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refresh_interval(Duration::from_secs(300)).build()?;
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refetch_interval(Duration::from_secs(300)).build()?;
     /// # Ok(()) }
     /// ```
-    pub fn refresh_interval(mut self, every: Duration) -> Self {
-        self.refresh = every;
+    pub fn refetch_interval(mut self, every: Duration) -> Self {
+        self.refetch = every;
         self
     }
 
@@ -381,12 +381,12 @@ impl RemoteJwksBuilder {
     /// ```no_run
     /// # use std::time::Duration;
     /// # async fn demo() -> Result<(), jwtguard_core::ConfigError> {
-    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refresh_bounds(Duration::from_secs(30), Duration::from_secs(3600)).build()?;
+    /// let jwks = jwtguard_jwks::RemoteJwks::builder("http://127.0.0.1:8080/jwks")?.refetch_bounds(Duration::from_secs(30), Duration::from_secs(3600)).build()?;
     /// # Ok(()) }
     /// ```
-    pub fn refresh_bounds(mut self, min: Duration, max: Duration) -> Self {
-        self.min_refresh = min;
-        self.max_refresh = max;
+    pub fn refetch_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.min_refetch = min;
+        self.max_refetch = max;
         self
     }
 
@@ -404,7 +404,7 @@ impl RemoteJwksBuilder {
         self
     }
 
-    /// How long the last good keys keep serving while refreshes fail. Defaults to 24 hours.
+    /// How long the last good keys keep serving while refetches fail. Defaults to 24 hours.
     ///
     /// ```no_run
     /// # use std::time::Duration;
@@ -459,10 +459,10 @@ impl RemoteJwksBuilder {
         self
     }
 
-    /// Builds the key source and starts its background refresh on the current tokio runtime.
+    /// Builds the key source and starts its background refetch on the current tokio runtime.
     ///
     /// ```
-    /// // Outside a tokio runtime there is nothing to refresh on: a configuration error, not a panic.
+    /// // Outside a tokio runtime there is nothing to refetch on: a configuration error, not a panic.
     /// let builder = jwtguard_jwks::RemoteJwks::builder("https://login.example.com/jwks")?;
     /// assert!(builder.build().is_err());
     /// # Ok::<_, jwtguard_core::ConfigError>(())
@@ -484,9 +484,9 @@ impl RemoteJwksBuilder {
             url,
             client,
             cfg: Limits {
-                refresh: self.refresh,
-                min_refresh: self.min_refresh,
-                max_refresh: self.max_refresh,
+                refetch: self.refetch,
+                min_refetch: self.min_refetch,
+                max_refetch: self.max_refetch,
                 cooldown: self.cooldown,
                 max_stale: self.max_stale,
                 max_body: self.max_body,

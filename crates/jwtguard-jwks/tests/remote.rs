@@ -161,13 +161,13 @@ async fn an_outage_after_a_good_fetch_keeps_valid_tokens_accepted_and_recovery_i
     let v = validator(&jwks);
     for mode in [Mode::Fail, Mode::Garbage, Mode::Oversize] {
         idp.mode(mode);
-        let keys = jwks.refresh().await.unwrap(); // stale-if-error: the last good keys
+        let keys = jwks.refetch().await.unwrap(); // stale-if-error: the last good keys
         assert_eq!(keys.len(), 1, "{mode:?}");
         assert!(v.verify_async::<Value>(&token("k1", Fixture::P256)).await.is_ok(), "{mode:?}");
     }
     idp.mode(Mode::Ok);
     idp.set(&[("k2", Fixture::P256b)]);
-    jwks.refresh().await.unwrap();
+    jwks.refetch().await.unwrap();
     assert!(v.verify_async::<Value>(&token("k2", Fixture::P256b)).await.is_ok());
 }
 
@@ -219,7 +219,7 @@ async fn redirects_stay_on_the_same_origin() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let jwks = RemoteJwks::builder(&format!("http://{redirector}/jwks")).unwrap().build().unwrap();
     // One fetch, whose redirect is refused: no keys, and nothing ready.
-    assert_eq!(jwks.refresh().await.unwrap_err().kind(), ErrorKind::KeysUnavailable);
+    assert_eq!(jwks.refetch().await.unwrap_err().kind(), ErrorKind::KeysUnavailable);
     assert!(jwks.wait_ready(Duration::ZERO).await.is_err());
     assert_eq!(other.hits(), 0);
 }
@@ -291,12 +291,12 @@ async fn oidc_discovery_follows_jwks_uri_and_checks_the_issuer() {
 }
 
 #[tokio::test]
-async fn the_background_refresh_honours_max_age_within_bounds() {
+async fn the_background_refetch_honours_max_age_within_bounds() {
     let idp = Idp::start(&[("k1", Fixture::P256)]).await;
     idp.cache_control("public, max-age=1");
     let jwks = RemoteJwks::builder(&idp.url("/jwks"))
         .unwrap()
-        .refresh_bounds(Duration::from_millis(500), Duration::from_secs(3600))
+        .refetch_bounds(Duration::from_millis(500), Duration::from_secs(3600))
         .build()
         .unwrap();
     jwks.wait_ready(Duration::from_secs(5)).await.unwrap();
@@ -335,7 +335,7 @@ async fn symmetric_key_in_a_remote_jwks_is_refused_unless_opted_in() {
     idp.set_doc(
         json!({"keys": [Fixture::P256.jwk("k1"), {"kty": "oct", "kid": "h", "k": jwtguard_test::b64(secret)}]}),
     );
-    let forged = Minter::new(Algorithm::HS256).kid("h").token(&json!({"sub": "mallory", "exp": now() + 600}));
+    let forged = Minter::new(Algorithm::HS256).kid("h").token(&json!({"sub": "mallory", "exp": unix_now() + 600}));
 
     let jwks = ready(&idp).await;
     let keys = jwks.keys().unwrap();
