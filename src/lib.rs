@@ -1,8 +1,8 @@
 //! # jwtguard
 //!
-//! JWT authentication for Rust web services: one validator core with safe defaults, and (as they
-//! land) integrations for tower/axum and actix-web, remote JWKS/OIDC key sets, token issuance
-//! with refresh-token rotation, shared revocation and encrypted tokens.
+//! JWT authentication for Rust web services: one validator core with safe defaults, integrations
+//! for tower/axum and actix-web, remote JWKS/OIDC key sets, token issuance with refresh-token
+//! rotation, and revocation shared across instances through Redis.
 //!
 //! ```
 //! use jwtguard::{Algorithm, Key, Validator};

@@ -1,6 +1,37 @@
 //! The validator core of [jwtguard](https://docs.rs/jwtguard): keys, claims policy, errors, the
-//! RFC 6750 mapping and token sources. No web framework and no HTTP client in here; the
-//! `jwtguard-tower` and `jwtguard-actix` crates put it in front of a service.
+//! RFC 6750 mapping, token sources, and the whole decision for one request. No web framework
+//! and no HTTP client in here; the `jwtguard-tower` and `jwtguard-actix` crates put it in front
+//! of a service and only translate.
+//!
+//! # Where things are
+//!
+//! | folder | job |
+//! |---|---|
+//! | `verify/` | the [`Validator`]: builder, JWS checks, claims policy, verified types, multi-issuer |
+//! | `keys/` | [`Key`], [`KeySet`], JWK and PEM loading, [`provider`]s of keys that change |
+//! | `issue/` | [`issuer`]: signing keys, the issuer and its key ring; [`refresh`] tokens |
+//! | `http/` | answering a request: [`source`], [`guard`], [`pipeline`], [`extract`], [`authz`], [`bearer`] |
+//! | `backend/` | the crypto backend, chosen once |
+//!
+//! # The path of one request
+//!
+//! ```text
+//! framework middleware (jwtguard-tower auth/service.rs, jwtguard-actix middleware.rs)
+//!   reads the request head ──► Guard::decide                      http/pipeline.rs
+//!                                TokenSources::extract            http/source.rs
+//!                                Validator::verify                verify/validator.rs
+//!                                  size, header, key, signature   verify/jws.rs
+//!                                  exp, nbf, iat, iss, aud        verify/policy.rs
+//!                                  rules, revocation              verify/validator.rs
+//!                              ◄── Decision::Pass | Reject | Refetch
+//!   Pass: Pass::store into the extensions, Guard::header_action on the headers, call the service
+//!   Reject: copy Rejection's status, headers() and body into a response   http/bearer.rs
+//!   Refetch: await Guard::decide_after_refetch, then as above
+//! ```
+//!
+//! Requirement layers call [`authz::enforce`]; `Claims<T>` extractors call
+//! [`extract::extract_async`]. A change to any decision is one edit here, and both frameworks
+//! follow.
 //!
 //! ```
 //! use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};

@@ -53,7 +53,10 @@ pub(crate) struct Policy {
     pub(crate) revocation_fail_open: bool,
 }
 
-/// Verifies tokens. Cheap to clone (one `Arc`), `Send + Sync`, and takes no lock.
+/// Verifies tokens. Cheap to clone (one `Arc`) and `Send + Sync`. With static keys a
+/// verification takes no lock; a [`KeyProvider`](crate::provider::KeyProvider) (a remote JWKS,
+/// an issuer) hands out its current keys under a read lock held for a pointer copy, and a
+/// revocation store checks under a shared read lock.
 ///
 /// ```
 /// use jwtguard_core::{Algorithm, ErrorKind, Key, Validator};
