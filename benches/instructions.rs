@@ -5,7 +5,8 @@
 //! valgrind --tool=callgrind --callgrind-out-file=/dev/null target/release/deps/instructions-* HS256 jwtguard 20000
 //! ```
 //!
-//! Arguments: algorithm (HS256, RS256, ES256, EdDSA), verifier (floor, jwtguard, jsonwebtoken),
+//! Arguments: algorithm (HS256, RS256, ES256, EdDSA), verifier (floor, jwtguard, cached,
+//! jsonwebtoken; `jwtguard` has the verified-token cache off, `cached` is a cache hit),
 //! iterations; or `hostile header|scope N` for the forged tokens of `benches/verify.rs`. Without
 //! arguments (as `cargo bench` runs it) every pair runs briefly and the wall time per
 //! verification is printed.
@@ -21,6 +22,7 @@ fn run(case: &common::Case, verifier: &str, n: u32) {
         let claims = match verifier {
             "floor" => black_box(case).floor(),
             "jwtguard" => black_box(case).jwtguard(),
+            "cached" => black_box(case).cache_hit(),
             "jsonwebtoken" => black_box(case).jsonwebtoken(),
             other => panic!("unknown verifier {other}"),
         };
@@ -46,7 +48,7 @@ fn main() {
         return;
     }
     for case in &cases {
-        for verifier in ["floor", "jwtguard", "jsonwebtoken"] {
+        for verifier in ["floor", "jwtguard", "cached", "jsonwebtoken"] {
             let start = Instant::now();
             run(case, verifier, 2000);
             println!("{} {verifier}: {:?} per verification", case.alg, start.elapsed() / 2000);

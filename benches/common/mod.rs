@@ -49,7 +49,10 @@ impl Floor {
 pub(crate) struct Case {
     pub(crate) alg: Algorithm,
     pub(crate) token: String,
+    /// Full verification every time (cache off).
     pub(crate) validator: Validator,
+    /// The default configuration: the verified-token cache on, so the same token is a hit.
+    pub(crate) cached: Validator,
     pub(crate) jwt_key: DecodingKey,
     pub(crate) validation: Validation,
     pub(crate) floor: Floor,
@@ -58,6 +61,9 @@ pub(crate) struct Case {
 impl Case {
     pub(crate) fn jwtguard(&self) -> Claims {
         self.validator.verify::<Claims>(&self.token).unwrap().into_claims()
+    }
+    pub(crate) fn cache_hit(&self) -> Claims {
+        self.cached.verify::<Claims>(&self.token).unwrap().into_claims()
     }
     pub(crate) fn jsonwebtoken(&self) -> Claims {
         jsonwebtoken::decode::<Claims>(&self.token, &self.jwt_key, &self.validation).unwrap().claims
@@ -85,11 +91,13 @@ pub(crate) fn cases() -> Vec<Case> {
         .map(|alg| {
             let fixture = Fixture::for_alg(alg);
             let token = Minter::new(alg).kid("k1").token(&claims);
-            let validator = Validator::builder(fixture.key().with_kid("k1"), [alg])
-                .issuer("https://login.example.com")
-                .audience("orders-api")
-                .build()
-                .unwrap();
+            let builder = || {
+                Validator::builder(fixture.key().with_kid("k1"), [alg])
+                    .issuer("https://login.example.com")
+                    .audience("orders-api")
+            };
+            let validator = builder().cache_capacity(0).build().unwrap();
+            let cached = builder().build().unwrap();
             let pem = fixture.public_pem();
             let spki = pem.as_deref().map(der_of).unwrap_or_default();
             let (jwt_key, jwt_alg, floor) = match alg {
@@ -120,8 +128,9 @@ pub(crate) fn cases() -> Vec<Case> {
             let mut validation = Validation::new(jwt_alg);
             validation.set_issuer(&["https://login.example.com"]);
             validation.set_audience(&["orders-api"]);
-            let case = Case { alg, token, validator, jwt_key, validation, floor };
+            let case = Case { alg, token, validator, cached, jwt_key, validation, floor };
             case.jwtguard();
+            case.cache_hit();
             case.jsonwebtoken();
             case.floor();
             case

@@ -104,6 +104,6 @@ pub use guard::Guard;
 pub use keys::{Key, KeySet, SkippedKey};
 pub use source::{RequestHead, TokenSource, TokenSources};
 pub use verify::{
-    Audience, Claim, Clock, DEFAULT_MAX_TOKEN_SIZE, FixedClock, Header, RegisteredClaims, SystemClock, TokenContext,
-    TokenInfo, Validator, ValidatorBuilder, Verified,
+    Audience, CacheStats, Claim, Clock, DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, FixedClock, Header,
+    RegisteredClaims, SystemClock, TokenContext, TokenInfo, Validator, ValidatorBuilder, Verified,
 };

@@ -50,8 +50,8 @@ impl Policy {
             Some(decode_b64(s64, &mut sig_buf, &mut sig_heap).ok_or(malformed("signature is not base64url"))?)
         };
         let signing_input = &token.as_bytes()[..h64.len() + 1 + p64.len()];
+        let mut snapshot = None;
         {
-            let snapshot;
             let keys: &KeySet = match &i.keys {
                 KeySource::Static(keys) => keys,
                 KeySource::Provider(provider) => {
@@ -62,8 +62,7 @@ impl Policy {
                             "HMAC with a key provider that refuses symmetric keys",
                         ));
                     }
-                    snapshot = provider.keys()?;
-                    &snapshot
+                    snapshot.insert(provider.keys()?)
                 }
             };
             let mut candidates = keys.candidates(raw.kid.as_deref(), alg).peekable();
@@ -83,7 +82,7 @@ impl Policy {
             }
         }
         let payload = URL_SAFE_NO_PAD.decode(p64).map_err(|_| malformed("payload is not base64url"))?;
-        Ok(Jws { header: raw.into_header(alg), payload })
+        Ok(Jws { header: raw.into_header(alg), payload, keys: snapshot })
     }
 }
 
@@ -91,12 +90,11 @@ impl Policy {
 pub(crate) struct Jws {
     pub(crate) header: Header,
     payload: Vec<u8>,
+    /// The provider's key set it verified with (`None` for static keys).
+    pub(crate) keys: Option<std::sync::Arc<KeySet>>,
 }
 
 impl Jws {
-    pub(crate) fn payload(&self) -> &[u8] {
-        &self.payload
-    }
     pub(crate) fn into_parts(self) -> (Header, Vec<u8>) {
         (self.header, self.payload)
     }

@@ -10,9 +10,11 @@
 //! | `multi.rs` | [`Validator::multi_issuer`]: the token's `iss` picks the policy |
 //! | `header.rs`, `claims.rs`, `json.rs` | strict parsing of the header and the claims |
 //! | `verified.rs` | [`Verified`], [`TokenInfo`], [`TokenContext`] |
+//! | `cache.rs` | verified tokens by their exact bytes: what a hit skips and what it re-checks |
 //! | `clock.rs` | [`Clock`] and its two implementations |
 
 mod builder;
+mod cache;
 mod claims;
 mod clock;
 mod header;
@@ -24,8 +26,9 @@ mod validator;
 mod verified;
 
 pub use builder::ValidatorBuilder;
+pub use cache::CacheStats;
 pub use claims::{Audience, Claim, RegisteredClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use header::Header;
-pub use validator::{DEFAULT_MAX_TOKEN_SIZE, Validator};
+pub use validator::{DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, Validator};
 pub use verified::{TokenContext, TokenInfo, Verified};

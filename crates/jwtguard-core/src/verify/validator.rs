@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use super::builder::ValidatorBuilder;
+use super::cache::{CacheStats, Entry, TokenCache};
 use super::claims::{Claim, RegisteredClaims};
 use super::clock::{Clock, SystemClock};
 use super::multi::ByIssuer;
@@ -51,6 +52,8 @@ pub(crate) struct Policy {
     pub(crate) rules: Vec<Rule>,
     pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
     pub(crate) revocation_fail_open: bool,
+    /// Verified tokens by their exact bytes; `None` when disabled.
+    pub(crate) cache: Option<TokenCache>,
 }
 
 /// Verifies tokens. Cheap to clone (one `Arc`) and `Send + Sync`. With static keys a
@@ -117,6 +120,13 @@ impl fmt::Debug for Policy {
 /// ```
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
+/// The default bound on the verified-token cache: 8 MiB, some 8,000 typical tokens.
+///
+/// ```
+/// assert_eq!(jwtguard_core::DEFAULT_CACHE_BYTES, 8 << 20);
+/// ```
+pub const DEFAULT_CACHE_BYTES: u64 = 8 << 20;
+
 impl Validator {
     /// Starts a validator from the two decisions nobody can make for you: which keys, and which
     /// algorithms. The header's `alg` is only ever checked against this list.
@@ -142,6 +152,7 @@ impl Validator {
             rules: Vec::new(),
             revocation: None,
             revocation_fail_open: false,
+            cache_bytes: DEFAULT_CACHE_BYTES,
         }
     }
 
@@ -247,6 +258,30 @@ impl Validator {
         }
     }
 
+    /// What the verified-token cache holds and has done, summed over the issuers of a
+    /// multi-issuer validator; `None` when the cache is off.
+    ///
+    /// ```
+    /// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256])
+    ///     .cache_capacity(0)
+    ///     .build()?;
+    /// assert!(validator.cache_stats().is_none());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        let policies: Vec<&Policy> = match &self.kind {
+            Kind::Single(policy) => vec![policy],
+            Kind::ByIssuer(by_issuer) => by_issuer.policies().collect(),
+        };
+        policies.into_iter().filter_map(|p| p.cache.as_ref().map(TokenCache::stats)).reduce(|a, b| CacheStats {
+            entries: a.entries + b.entries,
+            bytes: a.bytes + b.bytes,
+            capacity: a.capacity + b.capacity,
+            hits: a.hits + b.hits,
+            misses: a.misses + b.misses,
+        })
+    }
+
     /// The policy that decides `token`: the only one, or its issuer's.
     pub(crate) fn policy_for(&self, token: &str) -> Result<&Policy, Error> {
         match &self.kind {
@@ -258,17 +293,54 @@ impl Validator {
 
 impl Policy {
     pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        let i = self;
+        if let Some(cache) = &self.cache
+            && let Some(entry) = cache.get(token)
+            && entry.keys_match(self.current_keys()?.as_ref())
+        {
+            // The JWS half was checked when the entry was made; everything that depends on the
+            // time or on state runs again (cache.rs).
+            cache.count(true);
+            self.admit(&entry.info, &entry.payload)?;
+            let claims = typed(&entry.payload)?;
+            return Ok(Verified { info: entry.info.clone(), claims });
+        }
+        if let Some(cache) = &self.cache {
+            cache.count(false);
+        }
         let jws = self.verify_jws(token)?;
-        let payload = jws.payload();
+        let keys = jws.keys.clone();
+        let (header, payload) = jws.into_parts();
         // UTF-8 is checked once here; `from_str` then skips the check per string.
-        let payload = std::str::from_utf8(payload)
-            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
-        let registered: RegisteredClaims = serde_json::from_str(payload)
+        let payload =
+            String::from_utf8(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
+        let registered: RegisteredClaims = serde_json::from_str(&payload)
             .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
-        self.check_claims(&registered)?;
+        let info = TokenInfo { inner: Arc::new((header, registered)) };
+        self.admit(&info, &payload)?;
+        let claims = typed(&payload)?;
+        if let Some(cache) = &self.cache {
+            cache.insert(token, Entry { info: info.clone(), payload: payload.into_boxed_str(), keys });
+        }
+        Ok(Verified { info, claims })
+    }
+
+    /// The provider's current key set (what a cache entry must have been verified with), or
+    /// `None` for static keys.
+    fn current_keys(&self) -> Result<Option<Arc<crate::KeySet>>, Error> {
+        match &self.keys {
+            KeySource::Static(_) => Ok(None),
+            KeySource::Provider(provider) => provider.keys().map(Some),
+        }
+    }
+
+    /// Every check that depends on the time or on state: the claims policy, the custom rules,
+    /// the revocation check. Runs on every verification, cached or not.
+    fn admit(&self, info: &TokenInfo, payload: &str) -> Result<(), Error> {
+        let i = self;
+        let registered = info.registered();
+        self.check_claims(registered)?;
         if !i.rules.is_empty() {
-            let ctx = TokenContext { header: &jws.header, registered: &registered, payload: payload.as_bytes() };
+            let ctx = TokenContext { header: info.header(), registered, payload: payload.as_bytes() };
             if !i.rules.iter().all(|rule| rule(&ctx)) {
                 return Err(Error::new(ErrorKind::RuleFailed));
             }
@@ -276,7 +348,7 @@ impl Policy {
         if let Some(store) = &i.revocation {
             // Tokens are accepted until exp + leeway, so their revocations must hold as long: the
             // store compares an entry's end (a token's exp) with the time minus the leeway.
-            match store.is_revoked(&registered, i.clock.now().saturating_sub(i.leeway)) {
+            match store.is_revoked(registered, i.clock.now().saturating_sub(i.leeway)) {
                 Ok(false) => {}
                 Ok(true) => return Err(Error::new(ErrorKind::Revoked)),
                 // The documented opt-in: the revocation check alone fails open.
@@ -284,13 +356,17 @@ impl Policy {
                 Err(e) => return Err(e),
             }
         }
-        let claims: T = serde_json::from_str(payload)
-            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))?;
-        Ok(Verified { info: TokenInfo { inner: Arc::new((jws.header, registered)) }, claims })
+        Ok(())
     }
 
     /// `true` when `error` may go away after a refetch of this policy's keys.
     fn needs_refetch(&self, error: &Error) -> bool {
         error.kind() == ErrorKind::UnknownKey && self.keys.is_dynamic()
     }
+}
+
+/// The claims as the caller's type.
+fn typed<T: DeserializeOwned>(payload: &str) -> Result<T, Error> {
+    serde_json::from_str(payload)
+        .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims do not match the expected type"))
 }

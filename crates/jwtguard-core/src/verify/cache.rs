@@ -1,0 +1,132 @@
+//! The verified-token cache: a client sends the same access token for its whole life, so the
+//! signature (30–70 µs for RSA, ECDSA and EdDSA) need be checked once, not on every request.
+//!
+//! What a hit skips is the JWS half only: the size bound, the header, the key lookup, the
+//! signature and the strict parse of the registered claims. Everything that depends on the time
+//! or on state runs again on every hit: the claims policy (`exp` + leeway, `nbf`, `iat`, maximum
+//! age), the custom rules, the revocation check, and the claims type `T`. An entry is used only
+//! for the exact token bytes it was made from (the key is the whole token, compared in full),
+//! only while the key set it was verified with is still the current one (a rotation, a refetch
+//! or a retired key replaces the set, and every older entry stops matching), and only by the
+//! validator that made it (each validator has its own cache). Tokens that fail are not cached.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use super::verified::TokenInfo;
+use crate::KeySet;
+
+/// What a verified token leaves behind.
+pub(crate) struct Entry {
+    pub(crate) info: TokenInfo,
+    /// The claims set as JSON.
+    pub(crate) payload: Box<str>,
+    /// The key set it was verified with, for a key provider (kept alive, so its address cannot
+    /// be reused by a later set while the entry exists); `None` for static keys.
+    pub(crate) keys: Option<Arc<KeySet>>,
+}
+
+impl Entry {
+    /// `true` while `current` is the key set this entry was verified with.
+    pub(crate) fn keys_match(&self, current: Option<&Arc<KeySet>>) -> bool {
+        match (&self.keys, current) {
+            (None, None) => true,
+            (Some(then), Some(now)) => Arc::ptr_eq(then, now),
+            _ => false,
+        }
+    }
+}
+
+/// Bytes an entry holds: the token, the claims JSON, and a fixed allowance for the header,
+/// the registered claims and the cache's own bookkeeping.
+#[derive(Clone, Copy)]
+struct Bytes;
+
+const ENTRY_OVERHEAD: u64 = 256;
+
+impl Weighter<Box<str>, Arc<Entry>> for Bytes {
+    fn weight(&self, token: &Box<str>, entry: &Arc<Entry>) -> u64 {
+        (token.len() + entry.payload.len()) as u64 + ENTRY_OVERHEAD
+    }
+}
+
+/// Verified tokens by their exact bytes, bounded in bytes.
+pub(crate) struct TokenCache {
+    entries: Cache<Box<str>, Arc<Entry>, Bytes>,
+    capacity: u64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What a validator's verified-token cache holds and has done.
+///
+/// ```
+/// let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+/// let stats = validator.cache_stats().unwrap();
+/// assert_eq!((stats.entries, stats.hits), (0, 0));
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Entries held.
+    pub entries: usize,
+    /// Bytes they weigh (tokens, claims JSON, bookkeeping).
+    pub bytes: u64,
+    /// The bound on `bytes`.
+    pub capacity: u64,
+    /// Verifications answered from the cache.
+    pub hits: u64,
+    /// Verifications that found no usable entry.
+    pub misses: u64,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("capacity_bytes", &self.capacity)
+            .field("entries", &self.entries.len())
+            .finish()
+    }
+}
+
+impl TokenCache {
+    /// A cache holding at most `capacity` bytes of entries.
+    pub(crate) fn new(capacity: u64) -> Self {
+        // A typical entry weighs about 1 KiB; the estimate only sizes the initial tables.
+        let estimated = usize::try_from(capacity / 1024).unwrap_or(usize::MAX).max(16);
+        TokenCache {
+            entries: Cache::with_weighter(estimated, capacity, Bytes),
+            capacity,
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<Entry>> {
+        self.entries.get(token)
+    }
+
+    /// Counts a verification answered from an entry (`true`) or not.
+    pub(crate) fn count(&self, hit: bool) {
+        let counter = if hit { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn insert(&self, token: &str, entry: Entry) {
+        self.entries.insert(token.into(), Arc::new(entry));
+    }
+
+    pub(crate) fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.entries.len(),
+            bytes: self.entries.weight(),
+            capacity: self.capacity,
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+}

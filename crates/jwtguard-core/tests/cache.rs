@@ -1,0 +1,164 @@
+//! The verified-token cache (issue 12): a hit never outlives what a full verification would
+//! accept, and it is bounded in bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
+use jwtguard_core::{Algorithm, ErrorKind, Validator};
+use jwtguard_test::{Fixture, Minter, NOW, TestClock};
+use serde_json::{Value, json};
+
+fn es256(claims: Value) -> String {
+    Minter::new(Algorithm::ES256).fixture(Fixture::P256).token(&claims)
+}
+
+fn validator(clock: &TestClock) -> Validator {
+    Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).clock(clock.clone()).build().unwrap()
+}
+
+fn hits(v: &Validator) -> u64 {
+    v.cache_stats().unwrap().hits
+}
+
+#[test]
+fn a_hit_never_survives_exp_plus_leeway() {
+    let clock = TestClock::at(NOW);
+    let v = validator(&clock);
+    let token = es256(json!({"sub": "alice", "exp": NOW + 10}));
+    v.verify::<Value>(&token).unwrap();
+    clock.set(NOW + 69);
+    v.verify::<Value>(&token).unwrap();
+    assert_eq!(hits(&v), 1, "served from the cache");
+    clock.set(NOW + 70);
+    assert_eq!(v.verify::<Value>(&token).unwrap_err().kind(), ErrorKind::Expired);
+    assert_eq!(hits(&v), 2, "the expired answer came from a hit, re-checked");
+}
+
+#[test]
+fn a_hit_is_refused_once_the_token_is_revoked() {
+    let clock = TestClock::at(NOW);
+    let store = Arc::new(InMemoryRevocations::new());
+    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let token = es256(json!({"sub": "alice", "jti": "t-1", "exp": NOW + 600}));
+    v.verify::<Value>(&token).unwrap();
+    futures_executor(store.revoke_jti("t-1", NOW + 600)).unwrap();
+    assert_eq!(v.verify::<Value>(&token).unwrap_err().kind(), ErrorKind::Revoked);
+    assert_eq!(hits(&v), 1);
+}
+
+/// A tiny executor for the in-memory store's ready futures.
+fn futures_executor<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+}
+
+#[test]
+fn a_key_rotation_or_retirement_empties_the_cache_for_its_tokens() {
+    let clock = TestClock::at(NOW);
+    let issuer = |kid: &str| {
+        let key = SigningKey::from_pkcs8_pem(&Fixture::P256.private_pem().unwrap(), Algorithm::ES256, kid).unwrap();
+        TokenIssuer::builder(key).issuer("https://auth.example").clock(clock.clone()).build().unwrap()
+    };
+    let iss = issuer("k1");
+    let v = Validator::builder(iss.clone(), [Algorithm::ES256, Algorithm::EdDSA]).clock(clock.clone()).build().unwrap();
+    let token = iss.issue(&Issue::subject("alice")).unwrap().token;
+    v.verify::<Value>(&token).unwrap();
+    v.verify::<Value>(&token).unwrap();
+    assert_eq!(hits(&v), 1);
+    iss.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
+    iss.rotate().unwrap();
+    v.verify::<Value>(&token).unwrap();
+    assert_eq!(hits(&v), 1, "the key set changed: verified again, not served from the cache");
+    iss.retire("k1").unwrap();
+    assert_eq!(v.verify::<Value>(&token).unwrap_err().kind(), ErrorKind::UnknownKey);
+}
+
+#[test]
+fn another_validators_policy_is_never_answered_from_this_cache() {
+    let clock = TestClock::at(NOW);
+    let token = es256(json!({"sub": "alice", "aud": "a", "exp": NOW + 600}));
+    let for_a =
+        Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).audience("a").clock(clock.clone()).build().unwrap();
+    let for_b =
+        Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).audience("b").clock(clock.clone()).build().unwrap();
+    for_a.verify::<Value>(&token).unwrap();
+    for_a.verify::<Value>(&token).unwrap();
+    assert_eq!(for_b.verify::<Value>(&token).unwrap_err().kind(), ErrorKind::WrongAudience);
+}
+
+#[test]
+fn tokens_differing_in_one_byte_never_share_an_entry() {
+    let clock = TestClock::at(NOW);
+    let v = validator(&clock);
+    let token = es256(json!({"sub": "alice", "exp": NOW + 600}));
+    v.verify::<Value>(&token).unwrap();
+    let mut forged = 0;
+    for i in 0..token.len() {
+        let mut bytes = token.clone().into_bytes();
+        bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+        let Ok(other) = String::from_utf8(bytes) else { continue };
+        if other == token {
+            continue;
+        }
+        let result = v.verify::<Value>(&other);
+        assert!(result.is_err(), "byte {i} changed and the token still verified");
+        forged += 1;
+    }
+    assert!(forged > 100);
+    assert_eq!(hits(&v), 0, "no changed token was answered from the original's entry");
+}
+
+#[test]
+fn custom_rules_run_on_every_hit() {
+    let clock = TestClock::at(NOW);
+    let runs = Arc::new(AtomicUsize::new(0));
+    let counter = runs.clone();
+    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .clock(clock.clone())
+        .rule(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            true
+        })
+        .build()
+        .unwrap();
+    let token = es256(json!({"sub": "alice", "exp": NOW + 600}));
+    for _ in 0..5 {
+        v.verify::<Value>(&token).unwrap();
+    }
+    assert_eq!((runs.load(Ordering::Relaxed), hits(&v)), (5, 4));
+}
+
+#[test]
+fn the_memory_bound_holds_under_100_000_distinct_tokens() {
+    let clock = TestClock::at(NOW);
+    let capacity = 1 << 20;
+    let v = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+        .clock(clock.clone())
+        .cache_capacity(capacity)
+        .build()
+        .unwrap();
+    let minter = Minter::new(Algorithm::HS256);
+    let mut peak = 0;
+    for i in 0..100_000u32 {
+        let token = minter.token(&json!({"sub": format!("user-{i}"), "jti": i.to_string(), "exp": NOW + 600}));
+        v.verify::<Value>(&token).unwrap();
+        if i % 1000 == 0 {
+            peak = peak.max(v.cache_stats().unwrap().bytes);
+        }
+    }
+    let stats = v.cache_stats().unwrap();
+    assert!(stats.bytes <= capacity && peak <= capacity, "{stats:?}, peak {peak}");
+    assert!(stats.entries > 1000 && stats.entries < 100_000, "{stats:?}");
+}
+
+#[test]
+fn the_cache_can_be_turned_off() {
+    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).cache_capacity(0).build().unwrap();
+    assert!(v.cache_stats().is_none());
+}
