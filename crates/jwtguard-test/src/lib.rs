@@ -8,6 +8,7 @@ pub mod oidc_provider;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
+pub mod tcp_proxy;
 
 use std::path::PathBuf;
 
