@@ -19,11 +19,17 @@
 //!
 //! **Revocations without a Redis round trip per request.** Each instance keeps a local replica:
 //! it subscribes to a channel, loads every revocation, then applies the ones other instances
-//! publish. A check reads the replica. When the connection drops, the replica keeps answering
-//! for a bounded staleness (1 s by default); after that checks fail closed (`503`) until it is
-//! back and reloaded. Revocation entries expire in Redis with the tokens they cover. Writing one
-//! is a single script that merges it with what Redis holds (the later cut-off, the later end), so
-//! two revocations of one subject or `jti` never undo each other, whatever their order.
+//! publish. A check reads the replica, and answers only while the replica is known to have been
+//! complete within a bounded staleness (1 s by default): a heartbeat (a `PING` on the
+//! subscription, whose echo comes after every event published before it) proves that several
+//! times per bound. When the connection drops, or goes silent as behind a NAT or load balancer
+//! that forgets it, checks fail closed (`503`) once the bound has passed, and the replica
+//! resubscribes and reloads. Connections also use TCP keepalive, so the kernel eventually
+//! notices a dead peer too.
+//!
+//! Revocation entries expire in Redis with the tokens they cover. Writing one is a single
+//! script that merges it with what Redis holds (the later cut-off, the later end), so two
+//! revocations of one subject or `jti` never undo each other, whatever their order.
 //!
 //! **Refresh-token rotation is atomic** (one Lua script): of concurrent uses of one token exactly
 //! one rotates; the others see it used and revoke the family.
@@ -35,9 +41,10 @@ use std::time::Duration;
 
 use jwtguard_core::{Error, ErrorKind};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::io::tcp::socket2;
 
 pub use refresh::RedisRefreshStore;
-pub use revocations::RedisRevocations;
+pub use revocations::{RedisRevocations, RevocationsBuilder};
 
 /// A Redis connection for the stores. Cheap to clone.
 ///
@@ -66,9 +73,37 @@ pub(crate) fn unavailable(e: redis::RedisError) -> Error {
     Error::with_source(ErrorKind::KeysUnavailable, e)
 }
 
+/// How long a connection attempt may take, and a command's answer.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// TCP keepalive on every connection: a peer silent for 10 s is probed every 5 s, and the
+/// connection is dropped after 3 unanswered probes. The replica's heartbeat notices a dead
+/// subscription much sooner; this catches dead command connections, which would otherwise time
+/// out request after request on a socket that never closes, and keeps idle connections alive
+/// through NATs.
+pub(crate) fn keepalive() -> socket2::TcpKeepalive {
+    socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(10))
+        .with_interval(Duration::from_secs(5))
+        .with_retries(3)
+}
+
+/// On Linux, data left unacknowledged this long drops the connection too.
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+pub(crate) const USER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The TCP settings of command connections: no delay, [`keepalive`], and on Linux the user
+/// timeout.
+fn tcp_settings() -> redis::io::tcp::TcpSettings {
+    let settings = redis::io::tcp::TcpSettings::default().set_nodelay(true).set_keepalive(keepalive());
+    #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+    let settings = settings.set_user_timeout(USER_TIMEOUT);
+    settings
+}
+
 impl RedisStores {
-    /// Connects (with timeouts of 1 s per command and per connection attempt, and automatic
-    /// reconnection). Keys and channels are prefixed with `jwtguard`.
+    /// Connects (with timeouts of 1 s per command and per connection attempt, TCP keepalive,
+    /// and automatic reconnection). Keys and channels are prefixed with `jwtguard`.
     ///
     /// # Errors
     /// [`ErrorKind::KeysUnavailable`] when Redis cannot be reached.
@@ -84,9 +119,10 @@ impl RedisStores {
     pub async fn connect_with_prefix(url: &str, prefix: &str) -> Result<RedisStores, Error> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Duration::from_secs(1))
-            .set_response_timeout(Duration::from_secs(1))
-            .set_number_of_retries(1);
+            .set_connection_timeout(TIMEOUT)
+            .set_response_timeout(TIMEOUT)
+            .set_number_of_retries(1)
+            .set_tcp_settings(tcp_settings());
         let conn = ConnectionManager::new_with_config(client.clone(), config).await.map_err(unavailable)?;
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "RedisStores needs a tokio runtime"))?;
@@ -107,10 +143,11 @@ impl RedisStores {
     /// # Ok(()) }
     /// ```
     pub fn revocations(&self) -> RedisRevocations {
-        RedisRevocations::start(self.clone(), Duration::from_secs(1))
+        self.revocations_builder().build()
     }
 
-    /// The revocation store, tolerating `max_stale` of lost connection before failing closed.
+    /// The revocation store, tolerating `max_stale` without proof of being in sync before
+    /// failing closed (the heartbeat is a quarter of it).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), jwtguard_core::Error> {
@@ -119,7 +156,24 @@ impl RedisStores {
     /// # Ok(()) }
     /// ```
     pub fn revocations_with_max_stale(&self, max_stale: Duration) -> RedisRevocations {
-        RedisRevocations::start(self.clone(), max_stale)
+        self.revocations_builder().max_stale(max_stale).build()
+    }
+
+    /// A builder for the revocation store, to set its staleness bound and heartbeat.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// use std::time::Duration;
+    /// let stores = jwtguard_redis::RedisStores::connect("redis://127.0.0.1:6379").await?;
+    /// let revocations = stores
+    ///     .revocations_builder()
+    ///     .max_stale(Duration::from_secs(2))
+    ///     .heartbeat(Duration::from_millis(250))
+    ///     .build();
+    /// # Ok(()) }
+    /// ```
+    pub fn revocations_builder(&self) -> RevocationsBuilder {
+        RevocationsBuilder::new(self.clone())
     }
 
     /// The refresh-token store.
