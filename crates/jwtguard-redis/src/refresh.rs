@@ -1,3 +1,5 @@
+use std::sync::LazyLock;
+
 use jwtguard_core::refresh::{Lifetimes, RefreshRecord, RefreshStore, Rotation, StoreFuture, TokenHash};
 
 use crate::{RedisStores, unavailable};
@@ -45,6 +47,20 @@ redis.call('SADD', fam, ARGV[4])
 redis.call('EXPIREAT', fam, family_end)
 return {'rotated', r.family, r.sub, r.scope, r.has_scope, r.started, tostring(next_exp)}
 "#;
+
+/// Revokes the family of KEYS[1] (a token): reads the family, its members and deletes them all
+/// in one script, so a rotation cannot slip a new member in between. ARGV: prefix.
+static REVOKE_FAMILY: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local family = redis.call('HGET', KEYS[1], 'family')
+if not family then return end
+local fam = ARGV[1] .. ':fam:' .. family
+for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[1] .. ':rt:' .. h) end
+redis.call('DEL', fam)
+"#,
+    )
+});
 
 fn hex(hash: &TokenHash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
@@ -139,20 +155,8 @@ impl RefreshStore for RedisRefreshStore {
         let mut conn = self.stores.conn.clone();
         let key = self.key(&hash);
         let prefix = self.stores.prefix.clone();
-        Box::pin(async move {
-            let family: Option<String> =
-                redis::cmd("HGET").arg(&key).arg("family").query_async(&mut conn).await.map_err(unavailable)?;
-            let Some(family) = family else { return Ok(()) };
-            let fam = format!("{prefix}:fam:{family}");
-            let members: Vec<String> =
-                redis::cmd("SMEMBERS").arg(&fam).query_async(&mut conn).await.map_err(unavailable)?;
-            let mut pipe = redis::pipe();
-            pipe.atomic();
-            for h in members {
-                pipe.cmd("DEL").arg(format!("{prefix}:rt:{h}")).ignore();
-            }
-            pipe.cmd("DEL").arg(&fam).ignore();
-            pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
-        })
+        Box::pin(
+            async move { REVOKE_FAMILY.key(key).arg(prefix).invoke_async::<()>(&mut conn).await.map_err(unavailable) },
+        )
     }
 }
