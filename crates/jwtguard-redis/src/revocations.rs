@@ -138,14 +138,16 @@ impl RedisRevocations {
         self.shared.fresh()
     }
 
-    /// Stores `{prefix}:{kind}:{id}` merged with what is there (each number the larger, so a
+    /// Stores the entry `KIND ID` merged with what is there (each number the larger, so a
     /// narrower revocation never narrows a wider one, as in memory) until its last number, and
     /// publishes the merged event, in one script.
     async fn publish(&self, kind: &str, id: &str, numbers: &[i64]) -> Result<(), Error> {
         let stores = &self.shared.stores;
         let mut conn = stores.conn.clone();
+        let (entries, ends) = keys(&stores.prefix);
         REVOKE
-            .key(format!("{}:{kind}:{id}", stores.prefix))
+            .key(entries)
+            .key(ends)
             .arg(channel(&stores.prefix))
             .arg(kind)
             .arg(id)
@@ -157,14 +159,24 @@ impl RedisRevocations {
     }
 }
 
-/// KEYS[1]: the entry. ARGV: channel, kind, id, seconds to keep it past its end
+/// The two keys that hold every revocation, under one hash tag (so a script may touch both on
+/// Redis Cluster): a hash of entries, `KIND ID` → the event's numbers, and a sorted set of the
+/// same fields by when Redis may forget them. A replica loads the hash alone, instead of scanning
+/// the whole key space.
+fn keys(prefix: &str) -> (String, String) {
+    (format!("{{{prefix}:revocations}}"), format!("{{{prefix}:revocations}}:ends"))
+}
+
+/// KEYS: the entries, their ends. ARGV: channel, kind, id, seconds to keep an entry past its end
 /// ([`KEEP_AFTER_END`], so a replica loading while validators still accept the tokens finds it),
-/// then the numbers (the last is the entry's end).
+/// then the numbers (the last is the entry's end). Each write also forgets up to 100 entries
+/// past their keeping time, and both keys expire with the last entry.
 static REVOKE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
+local field = ARGV[2] .. ' ' .. ARGV[3]
 local old = {}
-local cur = redis.call('GET', KEYS[1])
+local cur = redis.call('HGET', KEYS[1], field)
 if cur then for n in string.gmatch(cur, '%-?%d+') do old[#old + 1] = tonumber(n) end end
 local merged = {}
 for i = 5, #ARGV do
@@ -175,7 +187,19 @@ for i = 5, #ARGV do
 end
 local value = table.concat(merged, ' ')
 local ends = math.max(tonumber(merged[#merged]) + tonumber(ARGV[4]), 1)
-redis.call('SET', KEYS[1], value, 'EXAT', string.format('%d', ends))
+redis.call('HSET', KEYS[1], field, value)
+redis.call('ZADD', KEYS[2], string.format('%d', ends), field)
+local now = redis.call('TIME')[1]
+local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', '(' .. now, 'LIMIT', 0, 100)
+if #dead > 0 then
+  redis.call('HDEL', KEYS[1], unpack(dead))
+  redis.call('ZREM', KEYS[2], unpack(dead))
+end
+local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+if #last == 2 then
+  redis.call('EXPIREAT', KEYS[1], last[2])
+  redis.call('EXPIREAT', KEYS[2], last[2])
+end
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. value .. ' ' .. ARGV[3])
 "#,
     )
@@ -234,34 +258,22 @@ impl Shared {
     /// Loads every revocation stored in Redis into the replica.
     async fn reload(&self) -> Result<(), redis::RedisError> {
         let mut conn = self.stores.conn.clone();
-        let prefix = &self.stores.prefix;
-        for (kind, pattern) in [("jti", format!("{prefix}:jti:*")), ("sub", format!("{prefix}:sub:*"))] {
-            let mut cursor = 0u64;
-            loop {
-                let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                    .arg(cursor)
-                    .arg("MATCH")
-                    .arg(&pattern)
-                    .arg("COUNT")
-                    .arg(500)
-                    .query_async(&mut conn)
-                    .await?;
-                if !keys.is_empty() {
-                    let values: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
-                    let key_prefix = format!("{prefix}:{kind}:");
-                    for (key, value) in keys.iter().zip(values) {
-                        let (Some(value), Some(id)) = (value, key.strip_prefix(&key_prefix)) else { continue };
-                        // Stored values are the event's middle fields.
-                        self.apply(&format!("{kind} {value} {id}"));
-                    }
-                }
-                cursor = next;
-                if cursor == 0 {
-                    break;
+        let (entries, _) = keys(&self.stores.prefix);
+        let mut cursor = 0u64;
+        loop {
+            let (next, fields): (u64, Vec<(String, String)>) =
+                redis::cmd("HSCAN").arg(&entries).arg(cursor).arg("COUNT").arg(500).query_async(&mut conn).await?;
+            for (field, value) in fields {
+                // Fields are `KIND ID`, values the event's middle numbers.
+                if let Some((kind, id)) = field.split_once(' ') {
+                    self.apply(&format!("{kind} {value} {id}"));
                 }
             }
+            cursor = next;
+            if cursor == 0 {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 }
 
