@@ -5,6 +5,9 @@
 
 pub mod jwks_server;
 pub mod oidc_provider;
+pub mod redis_cluster;
+pub mod redis_processes;
+pub mod redis_sentinel;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
