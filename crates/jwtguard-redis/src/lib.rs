@@ -34,6 +34,7 @@
 //! **Refresh-token rotation is atomic** (one Lua script): of concurrent uses of one token exactly
 //! one rotates; the others see it used and revoke the family.
 
+mod conn;
 mod refresh;
 mod revocations;
 
@@ -41,6 +42,8 @@ use std::time::Duration;
 
 use jwtguard_core::{Error, ErrorKind};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use crate::conn::{Conn, SentinelConn, Subscriber};
 use redis::io::tcp::socket2;
 
 pub use refresh::RedisRefreshStore;
@@ -56,8 +59,9 @@ pub use revocations::{RedisRevocations, RevocationsBuilder};
 /// ```
 #[derive(Clone)]
 pub struct RedisStores {
-    client: redis::Client,
-    conn: ConnectionManager,
+    /// Where the revocation replica subscribes.
+    subscriber: Subscriber,
+    conn: Conn,
     prefix: String,
     /// The runtime `connect` ran on: replicas run their sync task there.
     runtime: tokio::runtime::Handle,
@@ -94,7 +98,7 @@ pub(crate) const USER_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The TCP settings of command connections: no delay, [`keepalive`], and on Linux the user
 /// timeout.
-fn tcp_settings() -> redis::io::tcp::TcpSettings {
+pub(crate) fn tcp_settings() -> redis::io::tcp::TcpSettings {
     let settings = redis::io::tcp::TcpSettings::default().set_nodelay(true).set_keepalive(keepalive());
     #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
     let settings = settings.set_user_timeout(USER_TIMEOUT);
@@ -124,9 +128,89 @@ impl RedisStores {
             .set_number_of_retries(1)
             .set_tcp_settings(tcp_settings());
         let conn = ConnectionManager::new_with_config(client.clone(), config).await.map_err(unavailable)?;
+        RedisStores::new(Subscriber::nodes(vec![client]), Conn::Single(conn), prefix)
+    }
+
+    /// Connects to Redis Cluster through any of its `nodes` (URLs as for [`RedisStores::connect`];
+    /// the others are found from them), with keys and channels prefixed with `prefix` (`jwtguard`
+    /// in [`RedisStores::connect`]). Same timeouts, keepalive and reconnection; commands follow
+    /// slot moves and failovers.
+    ///
+    /// Every script touches keys of one hash tag and declares them. Revocations travel over
+    /// classic pub/sub, which Redis Cluster delivers to subscribers on every node: the replica
+    /// subscribes on one of `nodes` (the next one after each failure). That costs a message on
+    /// the cluster bus per revocation, which is rare; sharded pub/sub would save it but moves
+    /// with its slot.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// let nodes = ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379", "redis://10.0.0.3:6379"];
+    /// let stores = jwtguard_redis::RedisStores::connect_cluster(nodes, "jwtguard").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeysUnavailable`] when no node can be reached or a URL is invalid.
+    pub async fn connect_cluster<S: AsRef<str>>(
+        nodes: impl IntoIterator<Item = S>,
+        prefix: &str,
+    ) -> Result<RedisStores, Error> {
+        let urls: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        let clients = urls.iter().map(|u| redis::Client::open(u.as_str())).collect::<Result<Vec<_>, _>>();
+        let clients = clients.map_err(unavailable)?;
+        let cluster = redis::cluster::ClusterClientBuilder::new(urls)
+            .connection_timeout(TIMEOUT)
+            .response_timeout(TIMEOUT)
+            .retries(1)
+            .tcp_settings(tcp_settings())
+            .build()
+            .map_err(unavailable)?;
+        let conn = cluster.get_async_connection().await.map_err(unavailable)?;
+        RedisStores::new(Subscriber::nodes(clients), Conn::Cluster(conn), prefix)
+    }
+
+    /// Connects to the master that the `sentinels` (URLs as for [`RedisStores::connect`]) name
+    /// for `master_name`, with keys and channels prefixed with `prefix` (`jwtguard` in
+    /// [`RedisStores::connect`]). After a failover, the next command and the replica's next
+    /// subscription ask the sentinels again; the replica reloads as after any reconnection.
+    ///
+    /// Replication is asynchronous: a write acknowledged by a master that dies before a replica
+    /// received it is lost in the failover (Redis' own guarantee, not changed here).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// let sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"];
+    /// let stores = jwtguard_redis::RedisStores::connect_sentinel(sentinels, "mymaster", "jwtguard").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeysUnavailable`] when no sentinel names a reachable master or a URL is
+    /// invalid.
+    pub async fn connect_sentinel<S: AsRef<str>>(
+        sentinels: impl IntoIterator<Item = S>,
+        master_name: &str,
+        prefix: &str,
+    ) -> Result<RedisStores, Error> {
+        let urls: Vec<String> = sentinels.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        let sentinel = redis::sentinel::SentinelClient::build(
+            urls,
+            master_name.to_owned(),
+            None,
+            redis::sentinel::SentinelServerType::Master,
+        )
+        .map_err(unavailable)?;
+        let sentinel = std::sync::Arc::new(tokio::sync::Mutex::new(sentinel));
+        let conn = SentinelConn::new(sentinel.clone());
+        // Fails now, not at the first request, when no master can be reached.
+        redis::cmd("PING").query_async::<()>(&mut Conn::Sentinel(conn.clone())).await.map_err(unavailable)?;
+        RedisStores::new(Subscriber::Sentinel(sentinel), Conn::Sentinel(conn), prefix)
+    }
+
+    fn new(subscriber: Subscriber, conn: Conn, prefix: &str) -> Result<RedisStores, Error> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "RedisStores needs a tokio runtime"))?;
-        Ok(RedisStores { client, conn, prefix: prefix.to_owned(), runtime })
+        Ok(RedisStores { subscriber, conn, prefix: prefix.to_owned(), runtime })
     }
 
     /// The revocation store, with its local replica (kept in sync by a task on the runtime

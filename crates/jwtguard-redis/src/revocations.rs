@@ -294,11 +294,12 @@ async fn sync(shared: Weak<Shared>) {
     let mut backoff = Duration::from_millis(100);
     loop {
         let Some(s) = shared.upgrade() else { return };
-        let client = s.stores.client.clone();
+        let subscriber = s.stores.subscriber.clone();
         let channel = channel(&s.stores.prefix);
         drop(s);
         let attempt = Instant::now();
-        let subscribed = match tokio::time::timeout(TIMEOUT, subscribe(&client, &channel)).await {
+        let subscribed = async { subscribe(&subscriber.client().await?, &channel).await };
+        let subscribed = match tokio::time::timeout(TIMEOUT, subscribed).await {
             Ok(subscribed) => subscribed,
             Err(_) => Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "subscribing timed out").into()),
         };
