@@ -63,6 +63,9 @@ pub struct RedisStores {
     subscriber: Subscriber,
     conn: Conn,
     prefix: String,
+    /// Replicas that must acknowledge a write that must survive a failover, and for how long
+    /// to wait for them.
+    wait: Option<(u32, Duration)>,
     /// The runtime `connect` ran on: replicas run their sync task there.
     runtime: tokio::runtime::Handle,
 }
@@ -75,6 +78,15 @@ impl std::fmt::Debug for RedisStores {
 
 pub(crate) fn unavailable(e: redis::RedisError) -> Error {
     Error::with_source(ErrorKind::KeysUnavailable, e)
+}
+
+/// `EVAL` of a script with its keys (all declared) and arguments. The source travels with each
+/// call (`EVAL`, not `EVALSHA`), so a script and a `WAIT` fit in one pipeline; the scripts run on
+/// rare writes only.
+pub(crate) fn eval(script: &str, keys: &[String], args: impl redis::ToRedisArgs) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(keys.len()).arg(keys).arg(args);
+    cmd
 }
 
 /// How long a connection attempt may take, and a command's answer.
@@ -207,10 +219,68 @@ impl RedisStores {
         RedisStores::new(Subscriber::Sentinel(sentinel), Conn::Sentinel(conn), prefix)
     }
 
+    /// Acknowledges the writes that must survive a failover (revocations, refresh-token
+    /// rotations, logouts) only once `replicas` replicas have them, waiting at most `timeout`
+    /// (Redis `WAIT`); when fewer have them in time, the write fails with
+    /// [`ErrorKind::KeysUnavailable`] (a `503`; the master may still keep it, and repeating it
+    /// is safe: revocations merge, and a rotation repeated is refused). Defaults to not waiting.
+    ///
+    /// Redis replicates asynchronously: without this, a write the master acknowledged but did not
+    /// yet send to a replica is lost when that replica is promoted. With it, a write is
+    /// acknowledged only once on `replicas` replicas; Sentinel promotes the replica with the
+    /// most recent data, so with one replica and `replicas` = 1 an acknowledged write survives
+    /// the master's death. It is not consensus: a failover that promotes a replica which had not
+    /// received the write (several replicas, or a replica partitioned at the time) still loses
+    /// it. The cost is a replication round trip on each such write (these are rare next to
+    /// checks, which never touch Redis), and on Redis Cluster a `WAIT` on every master.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), jwtguard_core::Error> {
+    /// let sentinels = ["redis://10.0.0.1:26379", "redis://10.0.0.2:26379", "redis://10.0.0.3:26379"];
+    /// let stores = jwtguard_redis::RedisStores::connect_sentinel(sentinels, "mymaster", "jwtguard")
+    ///     .await?
+    ///     .wait_for_replicas(1, std::time::Duration::from_millis(500));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn wait_for_replicas(mut self, replicas: u32, timeout: Duration) -> RedisStores {
+        self.wait = Some((replicas, timeout));
+        self
+    }
+
+    /// Runs `cmd`, a write that must survive a failover, and waits for replicas as configured.
+    /// Elsewhere the write and the `WAIT` go in one pipeline, so on one connection: `WAIT`
+    /// counts the writes of its own connection. On a cluster the `WAIT` goes to every master
+    /// after it.
+    pub(crate) async fn write<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, Error> {
+        let mut conn = self.conn.clone();
+        let Some((replicas, timeout)) = self.wait else {
+            return cmd.query_async(&mut conn).await.map_err(unavailable);
+        };
+        let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        let (value, acknowledged): (T, u32) = if let Conn::Cluster(_) = conn {
+            let value = cmd.query_async(&mut conn).await.map_err(unavailable)?;
+            let acknowledged =
+                redis::cmd("WAIT").arg(replicas).arg(millis).query_async(&mut conn).await.map_err(unavailable)?;
+            (value, acknowledged)
+        } else {
+            let mut pipe = redis::pipe();
+            pipe.add_command(cmd.clone()).cmd("WAIT").arg(replicas).arg(millis);
+            pipe.query_async(&mut conn).await.map_err(unavailable)?
+        };
+        if acknowledged < replicas {
+            return Err(Error::detailed(
+                ErrorKind::KeysUnavailable,
+                "fewer Redis replicas than required have the write",
+            ));
+        }
+        Ok(value)
+    }
+
     fn new(subscriber: Subscriber, conn: Conn, prefix: &str) -> Result<RedisStores, Error> {
         let runtime = tokio::runtime::Handle::try_current()
             .map_err(|_| Error::detailed(ErrorKind::KeysUnavailable, "RedisStores needs a tokio runtime"))?;
-        Ok(RedisStores { subscriber, conn, prefix: prefix.to_owned(), runtime })
+        Ok(RedisStores { subscriber, conn, prefix: prefix.to_owned(), wait: None, runtime })
     }
 
     /// The revocation store, with its local replica (kept in sync by a task on the runtime

@@ -1,5 +1,3 @@
-use std::sync::LazyLock;
-
 use jwtguard_core::refresh::{Lifetimes, RefreshRecord, RefreshStore, Rotation, StoreFuture, TokenHash};
 
 use crate::{RedisStores, unavailable};
@@ -30,9 +28,7 @@ pub struct RedisRefreshStore {
 
 /// Atomically rotates token ARGV[1] of family KEYS[1] into token ARGV[2].
 /// ARGV: old hex, new hex, now, idle, absolute. A token's field is `t:HEX` = `USED EXPIRES`.
-static ROTATE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
+const ROTATE: &str = r#"
 local e = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
 if not e then return {'unknown'} end
 local used, expires = string.match(e, '^(%d) (%-?%d+)$')
@@ -48,9 +44,7 @@ local next_exp = string.format('%d', math.min(now + tonumber(ARGV[4]), family_en
 redis.call('HSET', KEYS[1], 't:' .. ARGV[1], '1 ' .. expires, 't:' .. ARGV[2], '0 ' .. next_exp)
 redis.call('EXPIREAT', KEYS[1], string.format('%d', family_end))
 return {'rotated', r[1], r[2], r[3], r[4], next_exp}
-"#,
-    )
-});
+"#;
 
 /// Lifetimes and times are kept within what Lua's numbers and Redis' `EXPIREAT` hold exactly.
 fn clamp(t: i64) -> i64 {
@@ -139,16 +133,8 @@ impl RefreshStore for RedisRefreshStore {
                 .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)?;
-            let reply: Vec<String> = ROTATE
-                .key(self.family(&family))
-                .arg(hex(&old))
-                .arg(hex(&new))
-                .arg(now)
-                .arg(idle)
-                .arg(absolute)
-                .invoke_async(&mut conn)
-                .await
-                .map_err(unavailable)?;
+            let rotate = crate::eval(ROTATE, &[self.family(&family)], (hex(&old), hex(&new), now, idle, absolute));
+            let reply: Vec<String> = self.stores.write(&rotate).await?;
             Ok(match reply.as_slice() {
                 [tag, sub, scope, has_scope, started, expires] if tag == "rotated" => {
                     let family_started: i64 = started.parse().unwrap_or(0);
@@ -180,8 +166,7 @@ impl RefreshStore for RedisRefreshStore {
     fn revoke_family(&self, hash: TokenHash) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             let Some(family) = self.family_of(&hash).await? else { return Ok(()) };
-            let mut conn = self.stores.conn.clone();
-            redis::cmd("DEL").arg(self.family(&family)).query_async::<()>(&mut conn).await.map_err(unavailable)
+            self.stores.write(redis::cmd("DEL").arg(self.family(&family))).await
         })
     }
 }

@@ -1,5 +1,5 @@
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, StreamExt};
@@ -8,7 +8,7 @@ use jwtguard_core::{Error, ErrorKind, RegisteredClaims};
 use redis::aio::PubSub;
 use redis::io::tcp::socket2;
 
-use crate::{RedisStores, TIMEOUT, unavailable};
+use crate::{RedisStores, TIMEOUT};
 
 /// Revocations in Redis, read from a local replica kept current through pub/sub. Cheap to
 /// clone; see the [crate docs](crate).
@@ -143,19 +143,9 @@ impl RedisRevocations {
     /// publishes the merged event, in one script.
     async fn publish(&self, kind: &str, id: &str, numbers: &[i64]) -> Result<(), Error> {
         let stores = &self.shared.stores;
-        let mut conn = stores.conn.clone();
         let (entries, ends) = keys(&stores.prefix);
-        REVOKE
-            .key(entries)
-            .key(ends)
-            .arg(channel(&stores.prefix))
-            .arg(kind)
-            .arg(id)
-            .arg(KEEP_AFTER_END)
-            .arg(numbers)
-            .invoke_async::<()>(&mut conn)
-            .await
-            .map_err(unavailable)
+        let args = (channel(&stores.prefix), kind, id, KEEP_AFTER_END, numbers);
+        stores.write(&crate::eval(REVOKE, &[entries, ends], args)).await
     }
 }
 
@@ -171,9 +161,7 @@ fn keys(prefix: &str) -> (String, String) {
 /// ([`KEEP_AFTER_END`], so a replica loading while validators still accept the tokens finds it),
 /// then the numbers (the last is the entry's end). Each write also forgets up to 100 entries
 /// past their keeping time, and both keys expire with the last entry.
-static REVOKE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
+const REVOKE: &str = r#"
 local field = ARGV[2] .. ' ' .. ARGV[3]
 local old = {}
 local cur = redis.call('HGET', KEYS[1], field)
@@ -201,9 +189,7 @@ if #last == 2 then
   redis.call('EXPIREAT', KEYS[2], last[2])
 end
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. value .. ' ' .. ARGV[3])
-"#,
-    )
-});
+"#;
 
 /// Times are kept within what Lua's numbers and Redis' `EXAT` hold exactly: up to the end of year
 /// 9999, as NumericDates in tokens are.

@@ -3,8 +3,13 @@
 //! processes on free loopback ports.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
+use jwtguard_core::RegisteredClaims;
+use jwtguard_core::refresh::{RefreshError, RefreshTokens};
+use jwtguard_core::revocation::RevocationStore;
 use jwtguard_redis::RedisStores;
 use jwtguard_test::redis_cluster::RedisCluster;
 use jwtguard_test::redis_sentinel::{MASTER_NAME, RedisSentinel};
@@ -30,8 +35,115 @@ async fn redis_cluster_stores_pass_the_suite() {
 async fn redis_sentinel_stores_pass_the_suite() {
     let Some(setup) = RedisSentinel::start() else { return };
     let urls = setup.sentinel_urls();
-    let stores = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard").await.unwrap();
+    // One instance waits for the replica on each write that must survive a failover.
+    let stores = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard")
+        .await
+        .unwrap()
+        .wait_for_replicas(1, Duration::from_secs(2));
     refresh_suite(Arc::new(stores.refresh_store())).await;
     let other = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard").await.unwrap();
     revocation_suite(Arc::new(stores.revocations()), Arc::new(other.revocations())).await;
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+async fn wait_until(what: &str, secs: u64, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the workload saw acknowledged.
+#[derive(Default)]
+struct Acknowledged {
+    /// Revoked `jti`s.
+    revoked: Vec<String>,
+    /// Refresh tokens whose rotation was acknowledged: each must never rotate again.
+    rotated_away: Vec<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn acknowledged_writes_survive_killing_the_master_under_sentinel() {
+    let Some(mut setup) = RedisSentinel::start() else { return };
+    let urls = setup.sentinel_urls();
+    let stores = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard")
+        .await
+        .unwrap()
+        .wait_for_replicas(1, Duration::from_secs(1));
+    let revocations = stores.revocations();
+    let tokens = RefreshTokens::new(Arc::new(stores.refresh_store()));
+    let now = now();
+
+    // Revocations and refreshes, one after the other, recording what was acknowledged.
+    let acknowledged = Arc::new(Mutex::new(Acknowledged::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let workload = tokio::spawn({
+        let (acknowledged, stop, revocations) = (acknowledged.clone(), stop.clone(), revocations.clone());
+        async move {
+            let mut current: Option<String> = None;
+            for i in 0.. {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let jti = format!("jti-{i}");
+                if revocations.revoke_jti(&jti, now + 600).await.is_ok() {
+                    acknowledged.lock().unwrap().revoked.push(jti);
+                }
+                match &current {
+                    None => current = tokens.issue("alice", None).await.ok(),
+                    Some(token) => match tokens.refresh(token).await {
+                        Ok((next, _)) => {
+                            acknowledged.lock().unwrap().rotated_away.push(token.clone());
+                            current = Some(next);
+                        }
+                        // Reuse (a rotation that ran but was not acknowledged) ends the family.
+                        Err(RefreshError::InvalidGrant) => current = None,
+                        Err(_) => {}
+                    },
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    });
+    let count = |a: &Acknowledged| a.revoked.len() + a.rotated_away.len();
+    wait_until("the workload gets going", 20, || count(&acknowledged.lock().unwrap()) >= 40).await;
+
+    tokio::task::block_in_place(|| setup.kill_master_and_fail_over());
+    // A moment of workload against the new master (with no replica left, its writes cannot be
+    // acknowledged, which is the documented fail-closed answer).
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, Ordering::SeqCst);
+    workload.await.unwrap();
+    let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
+    assert!(acknowledged.revoked.len() >= 20 && acknowledged.rotated_away.len() >= 20);
+
+    // A new instance after the failover: it loads from the new master.
+    let after = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard").await.unwrap();
+    let late = after.revocations();
+    wait_until("a new replica in sync with the new master", 20, || late.in_sync()).await;
+    let claims = |jti: &str| -> RegisteredClaims {
+        serde_json::from_value(serde_json::json!({"jti": jti, "sub": "alice", "iat": now, "exp": now + 600})).unwrap()
+    };
+    let lost: Vec<&String> =
+        acknowledged.revoked.iter().filter(|j| !late.is_revoked(&claims(j), now).unwrap()).collect();
+    assert_eq!(lost, Vec::<&String>::new(), "acknowledged revocations lost in the failover");
+    // The first instance's replica follows the new master too.
+    wait_until("the old instance's replica back in sync", 20, || revocations.in_sync()).await;
+    let last = acknowledged.revoked.last().unwrap();
+    assert!(revocations.is_revoked(&claims(last), now).unwrap());
+
+    let tokens = RefreshTokens::new(Arc::new(after.refresh_store()));
+    for token in &acknowledged.rotated_away {
+        assert!(
+            matches!(tokens.refresh(token).await, Err(RefreshError::InvalidGrant)),
+            "a refresh token whose rotation was acknowledged rotated again after the failover"
+        );
+    }
+    // Writes work on the new master (this instance does not wait for a replica).
+    after.revocations().revoke_jti("after the failover", now + 600).await.unwrap();
 }
