@@ -14,6 +14,7 @@ use jwtguard_redis::RedisStores;
 use jwtguard_test::redis_cluster::RedisCluster;
 use jwtguard_test::redis_sentinel::{MASTER_NAME, RedisSentinel};
 use jwtguard_test::store_suite::{refresh_suite, revocation_suite};
+use jwtguard_test::tcp_proxy::TcpProxy;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs redis-server"]
@@ -69,12 +70,24 @@ struct Acknowledged {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs redis-server"]
 async fn acknowledged_writes_survive_killing_the_master_under_sentinel() {
-    let Some(mut setup) = RedisSentinel::start() else { return };
+    // Replication goes through a proxy, so the test can hold it back as a slow link would.
+    let mut replication = None;
+    let setup = tokio::task::block_in_place(|| {
+        RedisSentinel::start_with_replication_via(|master| {
+            let upstream = std::net::SocketAddr::from(([127, 0, 0, 1], master));
+            let proxy = tokio::runtime::Handle::current().block_on(TcpProxy::start(upstream));
+            let port = proxy.addr().port();
+            replication = Some(proxy);
+            port
+        })
+    });
+    let Some(mut setup) = setup else { return };
+    let replication = replication.unwrap();
     let urls = setup.sentinel_urls();
     let stores = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard")
         .await
         .unwrap()
-        .wait_for_replicas(1, Duration::from_secs(1));
+        .wait_for_replicas(1, Duration::from_millis(300));
     let revocations = stores.revocations();
     let tokens = RefreshTokens::new(Arc::new(stores.refresh_store()));
     let now = now();
@@ -110,9 +123,15 @@ async fn acknowledged_writes_survive_killing_the_master_under_sentinel() {
             }
         }
     });
-    let count = |a: &Acknowledged| a.revoked.len() + a.rotated_away.len();
-    wait_until("the workload gets going", 20, || count(&acknowledged.lock().unwrap()) >= 40).await;
+    wait_until("the workload gets going", 20, || {
+        let a = acknowledged.lock().unwrap();
+        a.revoked.len() >= 20 && a.rotated_away.len() >= 20
+    })
+    .await;
 
+    // The replica falls behind: what the master acknowledges now would die with it.
+    replication.stall();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     tokio::task::block_in_place(|| setup.kill_master_and_fail_over());
     // A moment of workload against the new master (with no replica left, its writes cannot be
     // acknowledged, which is the documented fail-closed answer).
@@ -120,7 +139,8 @@ async fn acknowledged_writes_survive_killing_the_master_under_sentinel() {
     stop.store(true, Ordering::SeqCst);
     workload.await.unwrap();
     let acknowledged = std::mem::take(&mut *acknowledged.lock().unwrap());
-    assert!(acknowledged.revoked.len() >= 20 && acknowledged.rotated_away.len() >= 20);
+    let counts = (acknowledged.revoked.len(), acknowledged.rotated_away.len());
+    assert!(counts.0 >= 20 && counts.1 >= 20, "{counts:?}");
 
     // A new instance after the failover: it loads from the new master.
     let after = RedisStores::connect_sentinel(&urls, MASTER_NAME, "jwtguard").await.unwrap();

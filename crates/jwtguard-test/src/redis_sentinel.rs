@@ -23,6 +23,12 @@ impl RedisSentinel {
     /// until each knows the replica and the two other sentinels). `None` (outside CI) when a
     /// binary is missing.
     pub fn start() -> Option<RedisSentinel> {
+        RedisSentinel::start_with_replication_via(|master| master)
+    }
+
+    /// As [`RedisSentinel::start`], with the replica reaching its master through the port
+    /// `via(master_port)` returns (a [`crate::tcp_proxy::TcpProxy`], to stall replication).
+    pub fn start_with_replication_via(via: impl FnOnce(u16) -> u16) -> Option<RedisSentinel> {
         installed(&["redis-server", "redis-sentinel", "redis-cli"])?;
         let dir = ScratchDir::new("sentinel");
         let server = |replica_of: Option<u16>| {
@@ -37,7 +43,7 @@ impl RedisSentinel {
             })
         };
         let master = server(None);
-        let replica = server(Some(master.port()));
+        let replica = server(Some(via(master.port())));
         wait_for("the replica in sync with the master", 20, || {
             cli(replica.port(), &["INFO", "replication"]).is_some_and(|i| i.contains("master_link_status:up"))
         });
