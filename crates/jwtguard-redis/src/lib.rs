@@ -32,7 +32,15 @@
 //! revocations of one subject or `jti` never undo each other, whatever their order.
 //!
 //! **Refresh-token rotation is atomic** (one Lua script): of concurrent uses of one token exactly
-//! one rotates; the others see it used and revoke the family.
+//! one rotates; the others see it used and revoke the family. Logout deletes the family's one
+//! key, so a rotation racing it cannot survive.
+//!
+//! **Topologies.** One Redis ([`RedisStores::connect`]), Redis Cluster
+//! ([`RedisStores::connect_cluster`]: every script touches keys of one hash tag and declares
+//! them) and Redis with Sentinel ([`RedisStores::connect_sentinel`]: the master is asked of the
+//! sentinels again after a failure). Replication is asynchronous; to keep acknowledged
+//! revocations, rotations and logouts through a failover, see
+//! [`RedisStores::wait_for_replicas`].
 
 mod conn;
 mod refresh;
