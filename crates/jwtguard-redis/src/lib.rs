@@ -230,8 +230,10 @@ impl RedisStores {
     /// Acknowledges the writes that must survive a failover (revocations, refresh-token
     /// rotations, logouts) only once `replicas` replicas have them, waiting at most `timeout`
     /// (Redis `WAIT`); when fewer have them in time, the write fails with
-    /// [`ErrorKind::KeysUnavailable`] (a `503`; the master may still keep it, and repeating it
-    /// is safe: revocations merge, and a rotation repeated is refused). Defaults to not waiting.
+    /// [`ErrorKind::KeysUnavailable`] (a `503`). The master may still keep such a write, so
+    /// repeating it must be safe, and is: revocations and logouts repeat harmlessly, and using a
+    /// refresh token again after a rotation that did happen counts as reuse, which ends the
+    /// family (the user logs in again; no token is ever valid twice). Defaults to not waiting.
     ///
     /// Redis replicates asynchronously: without this, a write the master acknowledged but did not
     /// yet send to a replica is lost when that replica is promoted. With it, a write is
