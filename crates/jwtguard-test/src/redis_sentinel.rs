@@ -31,10 +31,14 @@ impl RedisSentinel {
     pub fn start_with_replication_via(via: impl FnOnce(u16) -> u16) -> Option<RedisSentinel> {
         installed(&["redis-server", "redis-sentinel", "redis-cli"])?;
         let dir = ScratchDir::new("sentinel");
+        let dir_path = dir.path().to_string_lossy().into_owned();
         let server = |replica_of: Option<u16>| {
-            RedisProcess::start("redis-server", false, move |port| {
+            RedisProcess::start("redis-server", false, |port| {
                 let mut args: Vec<String> =
                     ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"].map(str::to_owned).to_vec();
+                // A replica writes the snapshot of its full sync to its directory, even without
+                // persistence: the scratch directory, not the test's working directory.
+                args.extend(["--dir".to_owned(), dir_path.clone()]);
                 args.extend(["--port".to_owned(), port.to_string()]);
                 if let Some(master) = replica_of {
                     args.extend(["--replicaof".to_owned(), "127.0.0.1".to_owned(), master.to_string()]);
