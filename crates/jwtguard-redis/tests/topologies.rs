@@ -32,7 +32,7 @@ async fn redis_cluster_stores_pass_the_suite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs redis-server"]
+#[ignore = "needs redis-server and redis-sentinel"]
 async fn redis_sentinel_stores_pass_the_suite() {
     let Some(setup) = RedisSentinel::start() else { return };
     let urls = setup.sentinel_urls();
@@ -68,7 +68,7 @@ struct Acknowledged {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs redis-server"]
+#[ignore = "needs redis-server and redis-sentinel"]
 async fn acknowledged_writes_survive_killing_the_master_under_sentinel() {
     // Replication goes through a proxy, so the test can hold it back as a slow link would.
     let mut replication = None;
