@@ -2,7 +2,14 @@ use jwtguard_core::refresh::{Lifetimes, RefreshRecord, RefreshStore, Rotation, S
 
 use crate::{RedisStores, unavailable};
 
-/// Refresh tokens in Redis: one hash per token (by its SHA-256), one set per family.
+/// Refresh tokens in Redis: one hash per family, holding what the family stands for and the
+/// state of each of its tokens (by SHA-256), plus one small index key per token naming its
+/// family.
+///
+/// Every script touches one key, the family's hash, and declares it: so rotation, reuse
+/// detection and logout are atomic per family on one Redis, with Sentinel, and on Redis Cluster
+/// alike. The index is written before the family learns the token and never changes, so reading
+/// it first takes nothing from that atomicity.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,32 +26,30 @@ pub struct RedisRefreshStore {
     stores: RedisStores,
 }
 
-/// Atomically rotates KEYS[1] (old) into KEYS[2] (new).
-/// ARGV: now, idle, absolute, new token hex, prefix.
+/// Atomically rotates token ARGV[1] of family KEYS[1] into token ARGV[2].
+/// ARGV: old hex, new hex, now, idle, absolute. A token's field is `t:HEX` = `USED EXPIRES`.
 const ROTATE: &str = r#"
-local e = redis.call('HGETALL', KEYS[1])
-if #e == 0 then return {'unknown'} end
-local r = {}
-for i = 1, #e, 2 do r[e[i]] = e[i + 1] end
-local fam = ARGV[5] .. ':fam:' .. r.family
-if r.used == '1' then
-  for _, h in ipairs(redis.call('SMEMBERS', fam)) do redis.call('DEL', ARGV[5] .. ':rt:' .. h) end
-  redis.call('DEL', fam)
+local e = redis.call('HGET', KEYS[1], 't:' .. ARGV[1])
+if not e then return {'unknown'} end
+local used, expires = string.match(e, '^(%d) (%-?%d+)$')
+if used == '1' then
+  redis.call('DEL', KEYS[1])
   return {'reused'}
 end
-local now = tonumber(ARGV[1])
-if tonumber(r.expires) <= now then return {'unknown'} end
-local family_end = tonumber(r.started) + tonumber(ARGV[3])
-local next_exp = math.min(now + tonumber(ARGV[2]), family_end)
-redis.call('HSET', KEYS[1], 'used', '1')
-redis.call('EXPIREAT', KEYS[1], family_end)
-redis.call('HSET', KEYS[2], 'family', r.family, 'sub', r.sub, 'scope', r.scope, 'has_scope', r.has_scope,
-  'started', r.started, 'expires', next_exp, 'used', '0')
-redis.call('EXPIREAT', KEYS[2], next_exp)
-redis.call('SADD', fam, ARGV[4])
-redis.call('EXPIREAT', fam, family_end)
-return {'rotated', r.family, r.sub, r.scope, r.has_scope, r.started, tostring(next_exp)}
+local now = tonumber(ARGV[3])
+if not expires or tonumber(expires) <= now then return {'unknown'} end
+local r = redis.call('HMGET', KEYS[1], 'sub', 'scope', 'has_scope', 'started')
+local family_end = tonumber(r[4]) + tonumber(ARGV[5])
+local next_exp = string.format('%d', math.min(now + tonumber(ARGV[4]), family_end))
+redis.call('HSET', KEYS[1], 't:' .. ARGV[1], '1 ' .. expires, 't:' .. ARGV[2], '0 ' .. next_exp)
+redis.call('EXPIREAT', KEYS[1], string.format('%d', family_end))
+return {'rotated', r[1], r[2], r[3], r[4], next_exp}
 "#;
+
+/// Lifetimes and times are kept within what Lua's numbers and Redis' `EXPIREAT` hold exactly.
+fn clamp(t: i64) -> i64 {
+    t.clamp(-253_402_300_799, 253_402_300_799)
+}
 
 fn hex(hash: &TokenHash) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
@@ -55,23 +60,34 @@ impl RedisRefreshStore {
         RedisRefreshStore { stores }
     }
 
-    fn key(&self, hash: &TokenHash) -> String {
+    /// The index key of a token: its family's id.
+    fn index(&self, hash: &TokenHash) -> String {
         format!("{}:rt:{}", self.stores.prefix, hex(hash))
+    }
+
+    /// The family's hash.
+    fn family(&self, family: &str) -> String {
+        format!("{}:fam:{family}", self.stores.prefix)
+    }
+
+    /// The family `hash` belongs to, if it is known.
+    async fn family_of(&self, hash: &TokenHash) -> Result<Option<String>, jwtguard_core::Error> {
+        let mut conn = self.stores.conn.clone();
+        redis::cmd("GET").arg(self.index(hash)).query_async(&mut conn).await.map_err(unavailable)
     }
 }
 
 impl RefreshStore for RedisRefreshStore {
     fn insert(&self, hash: TokenHash, record: RefreshRecord) -> StoreFuture<'_, ()> {
-        let mut conn = self.stores.conn.clone();
-        let key = self.key(&hash);
-        let fam = format!("{}:fam:{}", self.stores.prefix, record.family);
         Box::pin(async move {
+            let mut conn = self.stores.conn.clone();
+            let fam = self.family(&record.family);
+            let expires = clamp(record.expires);
+            // The family first: until the index names it, nobody can use the token.
             redis::pipe()
                 .atomic()
                 .cmd("HSET")
-                .arg(&key)
-                .arg("family")
-                .arg(&record.family)
+                .arg(&fam)
                 .arg("sub")
                 .arg(&record.sub)
                 .arg("scope")
@@ -79,24 +95,22 @@ impl RefreshStore for RedisRefreshStore {
                 .arg("has_scope")
                 .arg(if record.scope.is_some() { "1" } else { "0" })
                 .arg("started")
-                .arg(record.family_started)
-                .arg("expires")
-                .arg(record.expires)
-                .arg("used")
-                .arg("0")
-                .ignore()
-                .cmd("EXPIREAT")
-                .arg(&key)
-                .arg(record.expires)
-                .ignore()
-                .cmd("SADD")
-                .arg(&fam)
-                .arg(hex(&hash))
+                .arg(clamp(record.family_started))
+                .arg(format!("t:{}", hex(&hash)))
+                .arg(format!("0 {expires}"))
                 .ignore()
                 .cmd("EXPIREAT")
                 .arg(&fam)
-                .arg(record.expires)
+                .arg(expires)
                 .ignore()
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(unavailable)?;
+            redis::cmd("SET")
+                .arg(self.index(&hash))
+                .arg(&record.family)
+                .arg("EXAT")
+                .arg(expires.max(1))
                 .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)
@@ -104,28 +118,40 @@ impl RefreshStore for RedisRefreshStore {
     }
 
     fn rotate(&self, old: TokenHash, new: TokenHash, now: i64, lifetimes: Lifetimes) -> StoreFuture<'_, Rotation> {
-        let mut conn = self.stores.conn.clone();
-        let (old_key, new_key) = (self.key(&old), self.key(&new));
-        let prefix = self.stores.prefix.clone();
         Box::pin(async move {
-            let reply: Vec<String> = redis::Script::new(ROTATE)
-                .key(old_key)
-                .key(new_key)
-                .arg(now)
-                .arg(lifetimes.idle)
-                .arg(lifetimes.absolute)
-                .arg(hex(&new))
-                .arg(prefix)
-                .invoke_async(&mut conn)
+            let Some(family) = self.family_of(&old).await? else { return Ok(Rotation::Unknown) };
+            let mut conn = self.stores.conn.clone();
+            let (now, idle, absolute) = (clamp(now), clamp(lifetimes.idle), clamp(lifetimes.absolute));
+            // The new token's index before the family learns it (it names a family that does
+            // not hold the token if the rotation fails, which is harmless). It lives as long as
+            // the family can.
+            redis::cmd("SET")
+                .arg(self.index(&new))
+                .arg(&family)
+                .arg("EXAT")
+                .arg(clamp(now.saturating_add(absolute)).max(1))
+                .query_async::<()>(&mut conn)
                 .await
                 .map_err(unavailable)?;
+            let rotate = crate::eval(ROTATE, &[self.family(&family)], (hex(&old), hex(&new), now, idle, absolute));
+            let reply: Vec<String> = self.stores.write(&rotate).await?;
             Ok(match reply.as_slice() {
-                [tag, family, sub, scope, has_scope, started, expires] if tag == "rotated" => {
+                [tag, sub, scope, has_scope, started, expires] if tag == "rotated" => {
+                    let family_started: i64 = started.parse().unwrap_or(0);
+                    // A used token is remembered (for reuse detection) as long as its family
+                    // can live; the first token's index was written without knowing that. Best
+                    // effort: failing here would lose the rotation that already happened.
+                    let family_end = clamp(family_started.saturating_add(absolute)).max(1);
+                    let extended =
+                        redis::cmd("EXPIREAT").arg(self.index(&old)).arg(family_end).query_async::<()>(&mut conn).await;
+                    if let Err(e) = extended {
+                        tracing::warn!(error = %e, "could not extend a used refresh token's index");
+                    }
                     Rotation::Rotated(RefreshRecord {
-                        family: family.clone(),
+                        family,
                         sub: sub.clone(),
                         scope: (has_scope == "1").then(|| scope.clone()),
-                        family_started: started.parse().unwrap_or(0),
+                        family_started,
                         expires: expires.parse().unwrap_or(0),
                     })
                 }
@@ -135,24 +161,12 @@ impl RefreshStore for RedisRefreshStore {
         })
     }
 
+    /// One command on the family's one key: a rotation either happened before (its token is in
+    /// the hash and dies with it) or finds no family after.
     fn revoke_family(&self, hash: TokenHash) -> StoreFuture<'_, ()> {
-        let mut conn = self.stores.conn.clone();
-        let key = self.key(&hash);
-        let prefix = self.stores.prefix.clone();
         Box::pin(async move {
-            let family: Option<String> =
-                redis::cmd("HGET").arg(&key).arg("family").query_async(&mut conn).await.map_err(unavailable)?;
-            let Some(family) = family else { return Ok(()) };
-            let fam = format!("{prefix}:fam:{family}");
-            let members: Vec<String> =
-                redis::cmd("SMEMBERS").arg(&fam).query_async(&mut conn).await.map_err(unavailable)?;
-            let mut pipe = redis::pipe();
-            pipe.atomic();
-            for h in members {
-                pipe.cmd("DEL").arg(format!("{prefix}:rt:{h}")).ignore();
-            }
-            pipe.cmd("DEL").arg(&fam).ignore();
-            pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
+            let Some(family) = self.family_of(&hash).await? else { return Ok(()) };
+            self.stores.write(redis::cmd("DEL").arg(self.family(&family))).await
         })
     }
 }

@@ -11,9 +11,13 @@
 pub mod jwks_server;
 pub mod oidc_provider;
 mod process;
+pub mod redis_cluster;
+pub mod redis_processes;
+pub mod redis_sentinel;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
+pub mod tcp_proxy;
 
 use std::path::PathBuf;
 

@@ -84,6 +84,46 @@ pub async fn refresh_suite(store: Arc<dyn RefreshStore>) {
     }
     assert_eq!((wins.len(), losses), (1, 49));
     assert!(invalid(t.refresh(&wins[0]).await));
+
+    logout_races_refresh(&t).await;
+}
+
+/// Logout (revoke the family) racing a refresh of the same token, many times over: whichever
+/// wins, once both are done no token of the family refreshes. A store that reads the family's
+/// members and deletes them in separate steps lets a token rotated in between survive.
+async fn logout_races_refresh(t: &RefreshTokens) {
+    const ROUNDS: usize = 200;
+    const FAMILIES: usize = 8;
+    let mut survivors = 0;
+    for _ in 0..ROUNDS {
+        let mut firsts = Vec::with_capacity(FAMILIES);
+        for _ in 0..FAMILIES {
+            firsts.push(t.issue("alice", None).await.unwrap());
+        }
+        let races: Vec<_> = firsts
+            .iter()
+            .map(|first| {
+                let (a, b, first) = (t.clone(), t.clone(), first.clone());
+                let refresh = tokio::spawn({
+                    let first = first.clone();
+                    async move { a.refresh(&first).await.map(|(next, _)| next) }
+                });
+                let logout = tokio::spawn(async move { b.logout(&first).await });
+                (refresh, logout)
+            })
+            .collect();
+        for (refresh, logout) in races {
+            logout.await.unwrap().unwrap();
+            match refresh.await.unwrap() {
+                // The rotated token is checked first: using the old one would revoke the family
+                // through reuse detection and hide a survivor.
+                Ok(next) => survivors += usize::from(t.refresh(&next).await.is_ok()),
+                Err(RefreshError::InvalidGrant) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    assert_eq!(survivors, 0, "tokens that outlived the logout of their family ({ROUNDS} x {FAMILIES} races)");
 }
 
 fn claims(jti: &str, sub: &str, iat: i64) -> RegisteredClaims {
