@@ -17,8 +17,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let settings = quickstart::Settings::from_env(3001)?;
     let auth = quickstart::Auth::new(&settings).await?;
     let app_auth = auth.clone();
-    let server = HttpServer::new(move || App::new().configure(actix_app::routes(app_auth.clone())))
-        .bind(SocketAddr::from(([127, 0, 0, 1], settings.port)))?;
+    quickstart::init_tracing();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::<actix_app::RequestSpan>::new())
+            .configure(actix_app::routes(app_auth.clone()))
+    })
+    .bind(SocketAddr::from(([127, 0, 0, 1], settings.port)))?;
     let addr = server.addrs().first().copied().ok_or("no address bound")?;
     quickstart::print("actix", addr, &auth)?;
     server.run().await?;

@@ -20,6 +20,7 @@ use std::net::SocketAddr;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    quickstart::init_tracing();
     let settings = quickstart::Settings::from_env(3000)?;
     let auth = quickstart::Auth::new(&settings).await?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], settings.port))).await?;

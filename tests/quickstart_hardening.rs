@@ -344,3 +344,46 @@ async fn rate_limit_budget_is_per_ipv4_address_or_per_ipv6_64() {
     // No peer address is a set-up mistake, not a free pass.
     assert_eq!(status(None), Some(500));
 }
+
+/// The value of the first `name{...}` sample whose labels contain every one of `labels`, or 0.
+fn sample(metrics: &str, name: &str, labels: &[&str]) -> f64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|want| l.contains(want)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// `/metrics` serves the Prometheus text format, and jwtguard's counters move with the requests:
+/// allowed and denied (by error kind), cache hits, verification times by algorithm (issue 12).
+#[actix_web::test]
+async fn metrics_endpoint_shows_the_counters_moving() {
+    let apps = Apps::start().await;
+    let c = client(40);
+    for (name, addr) in apps.each() {
+        let metrics = |c: reqwest::Client| async move {
+            let r = c.get(format!("http://{addr}/metrics")).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{name}");
+            r.text().await.unwrap()
+        };
+        let before = metrics(c.clone()).await;
+        let (token, _) = login(&c, addr).await;
+        for _ in 0..3 {
+            let r = c.get(format!("http://{addr}/me")).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(r.status(), 200, "{name}");
+        }
+        for _ in 0..2 {
+            let r = c.get(format!("http://{addr}/me")).bearer_auth("x.y.z").send().await.unwrap();
+            assert_eq!(r.status(), 401, "{name}");
+        }
+        let after = metrics(c.clone()).await;
+        let moved = |name: &str, labels: &[&str]| sample(&after, name, labels) - sample(&before, name, labels);
+        assert!(moved("jwtguard_requests_total", &[r#"outcome="allowed""#]) >= 3.0, "{name}: {after}");
+        assert!(moved("jwtguard_requests_total", &[r#"outcome="denied""#, r#"error="malformed""#]) >= 2.0, "{name}");
+        assert!(moved("jwtguard_cache_hits_total", &[]) >= 2.0, "{name}: the same token again is a hit");
+        assert!(moved("jwtguard_verification_seconds_count", &[r#"alg="EdDSA""#]) >= 3.0, "{name}: {after}");
+        assert!(!after.contains(&token), "{name}: a token in the metrics");
+    }
+}

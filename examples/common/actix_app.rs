@@ -117,6 +117,35 @@ async fn logout(auth: web::Data<Auth>, token: Token<MyClaims>, JsonBody(body): J
     auth.logout(&token, &body).await.into()
 }
 
+async fn metrics() -> HttpResponse {
+    match quickstart::metrics_text() {
+        Some(text) => HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(text),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
+/// The request's span (tracing-actix-web's root span), with the fields jwtguard records on it
+/// (outcome, error kind, algorithm, `kid`, `iss`; never the token or `sub`).
+#[allow(dead_code)] // used by the quickstart's main; the tests that include this file do not trace
+pub(crate) struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        tracing_actix_web::root_span!(
+            request,
+            jwtguard.outcome = tracing::field::Empty,
+            jwtguard.error = tracing::field::Empty,
+            jwtguard.alg = tracing::field::Empty,
+            jwtguard.kid = tracing::field::Empty,
+            jwtguard.iss = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: tracing::Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}
+
 /// The routes, for `App::new().configure(routes(auth))`. Make `auth` once, outside the
 /// `HttpServer` factory, so that all workers share one rate limit.
 pub(crate) fn routes(auth: Auth) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -124,6 +153,7 @@ pub(crate) fn routes(auth: Auth) -> impl FnOnce(&mut web::ServiceConfig) {
         let validator = auth.validator.clone();
         cfg.app_data(web::Data::new(auth))
             .route("/", web::get().to(public))
+            .route("/metrics", web::get().to(metrics))
             .route("/login", web::post().to(login).wrap(from_fn(rate_limit)))
             .route("/token/refresh", web::post().to(refresh).wrap(from_fn(rate_limit)))
             .service(

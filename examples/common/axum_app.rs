@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use jwtguard::tower::{Claims, JwtAuthLayer, RequireScope, Token};
 use serde::de::DeserializeOwned;
+use tower_http::trace::TraceLayer;
 
 use crate::quickstart::{self, Answer, Auth, ClientLimiter, Login, MyClaims, RefreshRequest};
 
@@ -101,7 +102,36 @@ pub(crate) fn router(auth: Auth) -> Router {
         .route("/logout", post(logout))
         .layer(JwtAuthLayer::<MyClaims>::new(validator.clone()));
     let optional = Router::new().route("/feed", get(feed)).layer(JwtAuthLayer::<MyClaims>::new(validator).optional());
-    Router::new().route("/", get(public)).merge(credentials).merge(protected).merge(optional).with_state(auth)
+    Router::new()
+        .route("/", get(public))
+        .route("/metrics", get(metrics))
+        .merge(credentials)
+        .merge(protected)
+        .merge(optional)
+        .with_state(auth)
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The request's span, with the fields jwtguard records on it (outcome, error kind, algorithm,
+/// `kid`, `iss`; never the token or `sub`).
+fn request_span(req: &Request) -> tracing::Span {
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = req.uri().path(),
+        jwtguard.outcome = tracing::field::Empty,
+        jwtguard.error = tracing::field::Empty,
+        jwtguard.alg = tracing::field::Empty,
+        jwtguard.kid = tracing::field::Empty,
+        jwtguard.iss = tracing::field::Empty,
+    )
+}
+
+async fn metrics() -> Response {
+    match quickstart::metrics_text() {
+        Some(text) => ([(CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The router, served with each connection's peer address: what `axum::serve` needs for the

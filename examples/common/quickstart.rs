@@ -454,3 +454,24 @@ curl -i -X POST -H 'Authorization: Bearer ...' {json} -d '{{\"refresh_token\":\"
     out.flush()?;
     Ok(())
 }
+
+/// The process's Prometheus recorder, installed on first use; `/metrics` renders it. `None` when
+/// another recorder was installed first (then `/metrics` answers 404).
+pub(crate) fn prometheus() -> Option<&'static metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()).as_ref()
+}
+
+/// `/metrics`: the Prometheus text format, or 404 without a recorder of ours.
+pub(crate) fn metrics_text() -> Option<String> {
+    prometheus().map(metrics_exporter_prometheus::PrometheusHandle::render)
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`; `RUST_LOG=jwtguard=debug` shows every
+/// rejection with its error kind). Stdout keeps only the banner with the tokens.
+pub(crate) fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

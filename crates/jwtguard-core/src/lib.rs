@@ -85,6 +85,7 @@ mod http;
 mod issue;
 mod keys;
 pub mod revocation;
+pub mod telemetry;
 mod verify;
 
 pub use http::{authz, bearer, extract, guard, pipeline, source};

@@ -238,6 +238,8 @@ impl Shared {
             return self.current().ok_or(Error::detailed(ErrorKind::KeysUnavailable, "no usable JWKS"));
         }
         let result = self.fetch().await;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        jwtguard_core::telemetry::keys_fetched(result.is_ok(), i64::try_from(now).unwrap_or(i64::MAX));
         let outcome = match result {
             Ok((keys, max_age)) => {
                 let keys = Arc::new(keys);

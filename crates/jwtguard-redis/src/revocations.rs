@@ -206,6 +206,7 @@ impl Shared {
     fn confirm(&self, at: Instant) {
         let nanos = u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX - 1);
         self.complete_as_of.fetch_max(nanos + 1, Ordering::Release);
+        jwtguard_core::telemetry::replica_in_sync(true);
     }
 
     /// `true` when the replica was complete at most `max_stale` ago.
@@ -300,7 +301,9 @@ async fn sync(shared: Weak<Shared>) {
                         backoff = Duration::from_millis(100);
                         tracing::info!("revocation replica in sync with Redis");
                         drop(s);
-                        match follow(&shared, pubsub).await {
+                        let lost = follow(&shared, pubsub).await;
+                        jwtguard_core::telemetry::replica_in_sync(false);
+                        match lost {
                             Lost::Dropped => return,
                             Lost::Closed => tracing::warn!("lost the Redis revocation channel; reconnecting"),
                             Lost::Silent => {
@@ -311,7 +314,10 @@ async fn sync(shared: Weak<Shared>) {
                     Err(e) => tracing::warn!(error = %e, "revocation reload failed"),
                 }
             }
-            Err(e) => tracing::warn!(error = %e, retry_in = ?backoff, "cannot subscribe to Redis revocations"),
+            Err(e) => {
+                jwtguard_core::telemetry::replica_in_sync(false);
+                tracing::warn!(error = %e, retry_in = ?backoff, "cannot subscribe to Redis revocations");
+            }
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(5));

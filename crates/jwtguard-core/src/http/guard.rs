@@ -14,6 +14,7 @@ struct Inner {
     challenge: Challenge,
     optional: bool,
     strip_token: bool,
+    trace_subject: bool,
 }
 
 /// A validator with its token sources, its rejection format and its mode. Cheap to clone.
@@ -58,6 +59,7 @@ impl Guard {
                 challenge: Challenge::default(),
                 optional: false,
                 strip_token: false,
+                trace_subject: false,
             }),
         }
     }
@@ -118,6 +120,32 @@ impl Guard {
     pub fn strip_token(mut self, strip: bool) -> Self {
         Arc::make_mut(&mut self.inner).strip_token = strip;
         self
+    }
+
+    /// When `true`, the subject (`sub`) of an allowed request is recorded on the request's span
+    /// as `jwtguard.sub`. Defaults to `false`: a subject identifies a person, so it goes into
+    /// traces only when the application says so.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert!(jwtguard_core::Guard::new(validator).trace_subject(true).traces_subject());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn trace_subject(mut self, trace: bool) -> Self {
+        Arc::make_mut(&mut self.inner).trace_subject = trace;
+        self
+    }
+
+    /// `true` when the subject of allowed requests is recorded on their span.
+    ///
+    /// ```
+    /// # let validator = jwtguard_core::Validator::builder(jwtguard_core::Key::hmac([7u8; 32])?, [jwtguard_core::Algorithm::HS256]).build()?;
+    /// assert!(!jwtguard_core::Guard::new(validator).traces_subject());
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn traces_subject(&self) -> bool {
+        self.inner.trace_subject
     }
 
     /// `true` when the token headers are removed before the service sees the request.

@@ -225,6 +225,16 @@ impl Reject {
     }
 }
 
+/// Metrics, the outcome and error kind on the current span, and a DEBUG event. Nothing of the
+/// refused token (its `kid`, `iss` or claims are unverified, chosen by the client) is recorded.
+fn observe_reject(error: &Error) {
+    crate::telemetry::request(Some(error.kind()), false);
+    let span = tracing::Span::current();
+    span.record("jwtguard.outcome", "denied");
+    span.record("jwtguard.error", error.kind().as_str());
+    tracing::debug!(target: "jwtguard", error = error.kind().as_str(), "request rejected");
+}
+
 /// A gRPC request (tonic) is answered with `grpc-status` rather than an HTTP error.
 fn is_grpc<R: RequestHead>(req: &R) -> bool {
     req.header_values("content-type").next().is_some_and(|v| v.starts_with(b"application/grpc"))
@@ -305,8 +315,40 @@ impl Guard {
         req: &R,
     ) -> Result<Pass<T>, Reject> {
         match result {
-            Ok(verified) => Ok(Pass { verified, guard: self.clone() }),
-            Err(error) => Err(Reject::new(error, Some(self), None, req)),
+            Ok(verified) => {
+                self.observe_pass(verified.as_ref().map(Verified::info));
+                Ok(Pass { verified, guard: self.clone() })
+            }
+            Err(error) => {
+                observe_reject(&error);
+                Err(Reject::new(error, Some(self), None, req))
+            }
+        }
+    }
+
+    /// Metrics, and the outcome recorded on the current span (the request's, with tower-http's
+    /// `TraceLayer` or tracing-actix-web): fields `jwtguard.outcome`, `jwtguard.alg`,
+    /// `jwtguard.kid`, `jwtguard.iss`, and `jwtguard.sub` only with
+    /// [`Guard::trace_subject`]. A span records only the fields it declared.
+    fn observe_pass(&self, info: Option<&crate::TokenInfo>) {
+        crate::telemetry::request(None, info.is_some());
+        let span = tracing::Span::current();
+        let Some(info) = info else {
+            span.record("jwtguard.outcome", "anonymous");
+            return;
+        };
+        span.record("jwtguard.outcome", "allowed");
+        span.record("jwtguard.alg", info.header().alg().as_str());
+        if let Some(kid) = info.header().kid() {
+            span.record("jwtguard.kid", kid);
+        }
+        if let Some(iss) = info.registered().iss() {
+            span.record("jwtguard.iss", iss);
+        }
+        if self.traces_subject()
+            && let Some(sub) = info.registered().sub()
+        {
+            span.record("jwtguard.sub", sub);
         }
     }
 

@@ -420,8 +420,15 @@ impl RefreshTokens {
         let (next_token, new) = random_token().map_err(RefreshError::Unavailable)?;
         let lifetimes = Lifetimes { idle: self.idle, absolute: self.absolute };
         match self.store.rotate(hash(token), new, now, lifetimes).await.map_err(RefreshError::Unavailable)? {
-            Rotation::Rotated(record) if record.expires > now => Ok((next_token, record)),
-            Rotation::Rotated(_) | Rotation::Reused | Rotation::Unknown => Err(RefreshError::InvalidGrant),
+            Rotation::Rotated(record) if record.expires > now => {
+                crate::telemetry::refresh_rotated();
+                Ok((next_token, record))
+            }
+            Rotation::Reused => {
+                crate::telemetry::refresh_reused();
+                Err(RefreshError::InvalidGrant)
+            }
+            Rotation::Rotated(_) | Rotation::Unknown => Err(RefreshError::InvalidGrant),
         }
     }
 

@@ -13,8 +13,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use quick_cache::{DefaultHashBuilder, Lifecycle, Weighter};
 
 use super::verified::TokenInfo;
 use crate::KeySet;
@@ -53,9 +53,23 @@ impl Weighter<Box<str>, Arc<Entry>> for Bytes {
     }
 }
 
+/// Counts the entries dropped to stay within the bound.
+#[derive(Clone, Default)]
+struct Evictions(Arc<AtomicU64>);
+
+impl Lifecycle<Box<str>, Arc<Entry>> for Evictions {
+    type RequestState = ();
+
+    fn on_evict(&self, _state: &mut (), _token: Box<str>, _entry: Arc<Entry>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::cache_evicted();
+    }
+}
+
 /// Verified tokens by their exact bytes, bounded in bytes.
 pub(crate) struct TokenCache {
-    entries: Cache<Box<str>, Arc<Entry>, Bytes>,
+    entries: Cache<Box<str>, Arc<Entry>, Bytes, DefaultHashBuilder, Evictions>,
+    evictions: Evictions,
     capacity: u64,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -82,6 +96,8 @@ pub struct CacheStats {
     pub hits: u64,
     /// Verifications that found no usable entry.
     pub misses: u64,
+    /// Entries dropped to stay within the bound.
+    pub evictions: u64,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -98,8 +114,10 @@ impl TokenCache {
     pub(crate) fn new(capacity: u64) -> Self {
         // A typical entry weighs about 1 KiB; the estimate only sizes the initial tables.
         let estimated = usize::try_from(capacity / 1024).unwrap_or(usize::MAX).max(16);
+        let evictions = Evictions::default();
         TokenCache {
-            entries: Cache::with_weighter(estimated, capacity, Bytes),
+            entries: Cache::with(estimated, capacity, Bytes, DefaultHashBuilder::default(), evictions.clone()),
+            evictions,
             capacity,
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -114,6 +132,7 @@ impl TokenCache {
     pub(crate) fn count(&self, hit: bool) {
         let counter = if hit { &self.hits } else { &self.misses };
         counter.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::cache_lookup(hit);
     }
 
     pub(crate) fn insert(&self, token: &str, entry: Entry) {
@@ -127,6 +146,7 @@ impl TokenCache {
             capacity: self.capacity,
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            evictions: self.evictions.0.load(Ordering::Relaxed),
         }
     }
 }

@@ -279,6 +279,7 @@ impl Validator {
             capacity: a.capacity + b.capacity,
             hits: a.hits + b.hits,
             misses: a.misses + b.misses,
+            evictions: a.evictions + b.evictions,
         })
     }
 
@@ -293,6 +294,16 @@ impl Validator {
 
 impl Policy {
     pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        if !crate::telemetry::TIMED {
+            return self.verify_untimed(token);
+        }
+        let start = std::time::Instant::now();
+        let verified = self.verify_untimed::<T>(token)?;
+        crate::telemetry::verified(verified.header().alg(), start.elapsed().as_secs_f64());
+        Ok(verified)
+    }
+
+    fn verify_untimed<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
         if let Some(cache) = &self.cache
             && let Some(entry) = cache.get(token)
             && entry.keys_match(self.current_keys()?.as_ref())
