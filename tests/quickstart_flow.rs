@@ -5,6 +5,8 @@
 
 #[path = "../examples/common/actix_app.rs"]
 mod actix_app;
+#[path = "support/apps.rs"]
+mod apps;
 #[path = "../examples/common/axum_app.rs"]
 mod axum_app;
 #[path = "../examples/common/quickstart.rs"]
@@ -14,28 +16,10 @@ mod quickstart;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use apps::{start_actix, start_axum};
 use jwtguard_test::redis_server::RedisServer;
-use quickstart::{Auth, Settings};
+use quickstart::Settings;
 use serde_json::{Value, json};
-
-async fn start_axum(settings: &Settings) -> SocketAddr {
-    let auth = Auth::new(settings).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_app::service(auth)).await.unwrap() });
-    addr
-}
-
-async fn start_actix(settings: &Settings) -> SocketAddr {
-    let auth = Auth::new(settings).await.unwrap();
-    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(actix_app::routes(auth.clone())))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    addr
-}
 
 struct Client {
     http: reqwest::Client,

@@ -10,6 +10,8 @@
 
 #[path = "../examples/common/actix_app.rs"]
 mod actix_app;
+#[path = "support/apps.rs"]
+mod apps;
 #[path = "../examples/common/axum_app.rs"]
 mod axum_app;
 #[path = "../examples/common/quickstart.rs"]
@@ -30,25 +32,6 @@ fn embedded() -> Settings {
     Settings { port: 0, redis_url: None, signing_key_file: None }
 }
 
-async fn start_axum() -> SocketAddr {
-    let auth = Auth::new(&embedded()).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, axum_app::service(auth)).await.unwrap() });
-    addr
-}
-
-async fn start_actix() -> SocketAddr {
-    let auth = Auth::new(&embedded()).await.unwrap();
-    let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(actix_app::routes(auth.clone())))
-        .workers(1)
-        .bind(("127.0.0.1", 0))
-        .unwrap();
-    let addr = server.addrs()[0];
-    actix_web::rt::spawn(server.run());
-    addr
-}
-
 /// The two apps, each started fresh (so each has its own, untouched rate limit).
 struct Apps {
     axum: SocketAddr,
@@ -57,7 +40,7 @@ struct Apps {
 
 impl Apps {
     async fn start() -> Apps {
-        Apps { axum: start_axum().await, actix: start_actix().await }
+        Apps { axum: apps::start_axum(&embedded()).await, actix: apps::start_actix(&embedded()).await }
     }
     fn each(&self) -> [(&'static str, SocketAddr); 2] {
         [("axum", self.axum), ("actix", self.actix)]

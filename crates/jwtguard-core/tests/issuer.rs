@@ -139,8 +139,8 @@ fn p256_issuer(kid: &str, clock: &TestClock) -> TokenIssuer {
     issuer(SigningKey::from_pkcs8_pem(&Fixture::P256.private_pem().unwrap(), Algorithm::ES256, kid).unwrap(), clock)
 }
 
-#[test]
-fn rotated_out_key_stops_verifying_in_process_when_its_time_ends() {
+/// An issuer signing with `k1`, someone else holding `k1`, and a validator built on the issuer.
+fn k1_issuer_and_its_validator() -> (TestClock, TokenIssuer, TokenIssuer, Validator) {
     let c = clock();
     let iss = p256_issuer("k1", &c);
     let holder_of_k1 = p256_issuer("k1", &c);
@@ -149,6 +149,12 @@ fn rotated_out_key_stops_verifying_in_process_when_its_time_ends() {
         .clock(c.clone())
         .build()
         .unwrap();
+    (c, iss, holder_of_k1, v)
+}
+
+#[test]
+fn rotated_out_key_stops_verifying_in_process_when_its_time_ends() {
+    let (c, iss, holder_of_k1, v) = k1_issuer_and_its_validator();
     iss.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
     iss.rotate().unwrap(); // k1 is trusted until NOW + 600 (ttl) + 60 (leeway)
 
@@ -164,14 +170,7 @@ fn rotated_out_key_stops_verifying_in_process_when_its_time_ends() {
 
 #[test]
 fn retired_key_is_refused_at_once_and_leaves_the_jwks() {
-    let c = clock();
-    let iss = p256_issuer("k1", &c);
-    let holder_of_k1 = p256_issuer("k1", &c);
-    let v = Validator::builder(iss.clone(), [Algorithm::ES256, Algorithm::EdDSA])
-        .audience("api")
-        .clock(c.clone())
-        .build()
-        .unwrap();
+    let (_clock, iss, holder_of_k1, v) = k1_issuer_and_its_validator();
     let before = holder_of_k1.issue(&Issue::subject("a")).unwrap().token;
     iss.prepare_next(SigningKey::generate_ed25519("k2").unwrap()).unwrap();
     iss.rotate().unwrap();
