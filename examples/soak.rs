@@ -6,13 +6,15 @@
 //! soak --axum PATH --actix PATH --dir DIR [--duration SECONDS] [--connections N]
 //! ```
 //!
-//! It starts everything itself, on loopback only: `redis-server` (append-only file, fsync on
-//! every write, so a restart keeps what was acknowledged), a JWKS server in this process (a
-//! second trusted issuer, `JWKS_URL`/`JWKS_ISSUER`), and the two quickstarts with one signing key
-//! made at start (`SIGNING_KEY_FILE`). Every process it starts is killed when it ends, and its
-//! pid is written to `DIR/pids` for the calling script's trap.
+//! It starts everything itself, on loopback only: `redis-server` (append-only file, written
+//! before Redis answers, so a restart after a SIGKILL keeps what was acknowledged; fsync once a
+//! second, as the fault is a killed process and not a lost disk, and an fsync per write would
+//! time the disk, which other work shares), a JWKS server in this process (a second trusted
+//! issuer, `JWKS_URL`/`JWKS_ISSUER`), and the two quickstarts with one signing key made at start
+//! (`SIGNING_KEY_FILE`). Every process it starts is killed when it ends, and its pid is written
+//! to `DIR/pids` for the calling script's trap.
 //!
-//! The phases, each a eighth of the run:
+//! The phases, each an eighth of the run:
 //!
 //! | phase | what happens |
 //! |---|---|
@@ -242,7 +244,14 @@ impl Stats {
         }
     }
 
-    fn record(&mut self, phase: usize, kind: Kind, status: Option<u16>, took: Duration, revoked_for: Option<Duration>) {
+    fn record(
+        &mut self,
+        phase: usize,
+        kind: Kind,
+        status: Option<u16>,
+        took: Duration,
+        revoked_for: Option<Duration>,
+    ) -> Verdict {
         let verdict = judge(kind, PHASES[phase], status, revoked_for);
         *self.by_status.entry((phase, kind, status.unwrap_or(0))).or_default() += 1;
         *self.by_verdict.entry((phase, verdict)).or_default() += 1;
@@ -258,6 +267,14 @@ impl Stats {
             let answer = status.map_or("no answer".to_owned(), |s| s.to_string());
             let revoked = revoked_for.map_or(String::new(), |d| format!(", revoked {} ms before", d.as_millis()));
             self.violations.push(format!("{}: {} answered {answer}{revoked}", PHASES[phase].name(), kind.name()));
+        }
+        verdict
+    }
+
+    /// Adds what the answer said to the violation just recorded.
+    fn detail(&mut self, verdict: Verdict, detail: Option<String>) {
+        if let (Verdict::Violation, Some(detail), Some(last)) = (verdict, detail, self.violations.last_mut()) {
+            let _ = write!(last, " ({detail})");
         }
     }
 
@@ -323,26 +340,44 @@ async fn get_me(client: &reqwest::Client, addr: SocketAddr, token: &str) -> (Opt
     (status, start.elapsed())
 }
 
-/// A credential route: the status and, for 200, the two tokens.
+/// A credential route's answer: status, time, the two tokens of a 200, and what an error said
+/// (the JSON `error`, or for an empty body the `www-authenticate` and `retry-after` headers).
+struct Posted {
+    status: Option<u16>,
+    took: Duration,
+    pair: Option<(String, String)>,
+    detail: Option<String>,
+}
+
 async fn post(
     client: &reqwest::Client,
     addr: SocketAddr,
     path: &str,
     bearer: Option<&str>,
     body: serde_json::Value,
-) -> (Option<u16>, Duration, Option<(String, String)>) {
+) -> Posted {
     let start = Instant::now();
     let mut request = client.post(format!("http://{addr}{path}")).json(&body);
     if let Some(token) = bearer {
         request = request.bearer_auth(token);
     }
-    let Ok(response) = request.send().await else { return (None, start.elapsed(), None) };
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => return Posted { status: None, took: start.elapsed(), pair: None, detail: Some(e.to_string()) },
+    };
     let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let headers =
+        format!("www-authenticate: {:?}, retry-after: {:?}", header("www-authenticate"), header("retry-after"));
     let body: Option<serde_json::Value> = response.json().await.ok();
     let took = start.elapsed();
+    let detail = match body.as_ref().and_then(|b| b["error"].as_str()) {
+        Some(error) => format!("error: {error}, after {} ms", took.as_millis()),
+        None => format!("{headers}, after {} ms", took.as_millis()),
+    };
     let pair =
         body.and_then(|b| Some((b["access_token"].as_str()?.to_owned(), b["refresh_token"].as_str()?.to_owned())));
-    (Some(status), took, pair)
+    Posted { status: Some(status), took, pair, detail: Some(detail) }
 }
 
 struct Worker {
@@ -456,14 +491,17 @@ impl Worker {
         match self.session.take() {
             None => {
                 let body = serde_json::json!({"username": "demo", "password": "demo"});
-                let (status, took, pair) = post(&self.client, addr, "/login", None, body).await;
-                self.stats.record(phase, Kind::Login, status, took, None);
+                let Posted { status, took, pair, detail } = post(&self.client, addr, "/login", None, body).await;
+                let verdict = self.stats.record(phase, Kind::Login, status, took, None);
+                self.stats.detail(verdict, detail);
                 self.session = pair.filter(|_| status == Some(200));
             }
             Some((access, refresh)) if self.cycle % 2 == 1 => {
                 let body = serde_json::json!({"refresh_token": refresh});
-                let (status, took, pair) = post(&self.client, other, "/token/refresh", None, body).await;
-                self.stats.record(phase, Kind::Refresh, status, took, None);
+                let Posted { status, took, pair, detail } =
+                    post(&self.client, other, "/token/refresh", None, body).await;
+                let verdict = self.stats.record(phase, Kind::Refresh, status, took, None);
+                self.stats.detail(verdict, detail);
                 // A 503 may or may not have rotated the token: start over with a login.
                 self.session = match (status, pair) {
                     (Some(200), Some(pair)) => Some(pair),
@@ -473,8 +511,10 @@ impl Worker {
             }
             Some((access, refresh)) => {
                 let body = serde_json::json!({"refresh_token": refresh});
-                let (status, took, _) = post(&self.client, addr, "/logout", Some(&access), body).await;
-                self.stats.record(phase, Kind::Logout, status, took, None);
+                let Posted { status, took, detail, .. } =
+                    post(&self.client, addr, "/logout", Some(&access), body).await;
+                let verdict = self.stats.record(phase, Kind::Logout, status, took, None);
+                self.stats.detail(verdict, detail);
                 // After a 503 the token may or may not be revoked: it is presented no more.
                 if status == Some(204) {
                     let at = Instant::now();
@@ -582,7 +622,7 @@ fn start_redis(port: u16, dir: &Path) -> Result<Child, BoxError> {
     let log = fs::OpenOptions::new().create(true).append(true).open(dir.join("redis.log"))?;
     let child = Command::new("redis-server")
         .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--save", ""])
-        .args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+        .args(["--appendonly", "yes", "--appendfsync", "everysec", "--dir"])
         .arg(&data)
         .stdout(log.try_clone()?)
         .stderr(log)

@@ -8,7 +8,7 @@
 #   bash scripts/soak.sh [SECONDS]
 #
 # Needs cargo and redis-server. Loopback only: every server binds 127.0.0.1, the load comes from
-# 127.0.1.x. Every process it starts is killed when it ends, however it ends.
+# 127.0.1.x and 127.0.2.x. Every process it starts is killed when it ends, however it ends.
 set -euo pipefail
 
 duration="${1:-120}"
