@@ -45,7 +45,7 @@ cleanup() {
   rm -rf "$dir/redis" "$dir/signing-key.pem"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP
 
 # Bounded: the run, plus time to start and to drain; then it is killed.
 timeout --kill-after=10 "$((duration + 120))" \
