@@ -1,7 +1,8 @@
 //! The actix-web quickstart: `cargo run --example actix_quickstart --features actix,redis`.
 //!
 //! The twin of the axum quickstart: 127.0.0.1:3001 (`PORT` overrides it), the same embedded
-//! default (or `SIGNING_KEY_FILE` and `REDIS_URL`), the same routes and printed `curl` lines.
+//! default (or `SIGNING_KEY_FILE` and `REDIS_URL`, and `JWKS_URL` with `JWKS_ISSUER`), the same
+//! routes and printed `curl` lines.
 
 #[path = "common/actix_app.rs"]
 mod actix_app;

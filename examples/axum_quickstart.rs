@@ -2,7 +2,8 @@
 //!
 //! Starts on 127.0.0.1:3000 (`PORT` overrides it) with an embedded default: an Ed25519 key
 //! made at start and in-memory stores, no external service. `SIGNING_KEY_FILE` (a PKCS#8 PEM)
-//! and `REDIS_URL` make instances share keys, revocations and refresh tokens. Prints
+//! and `REDIS_URL` make instances share keys, revocations and refresh tokens. `JWKS_URL` with
+//! `JWKS_ISSUER` (feature `jwks`) trusts a second issuer, whose keys come from that JWKS. Prints
 //! ready-to-paste `curl` lines with valid tokens.
 //!
 //! Routes: `GET /` (public), `GET /me` (echoes the claims), `POST /orders` (scope

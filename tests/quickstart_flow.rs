@@ -55,6 +55,7 @@ async fn two_instances_share_logout_and_reuse_detection_through_redis() {
         port: 0,
         redis_url: Some(redis.url()),
         signing_key_file: Some(jwtguard_test::key_path("p256.key.pem")),
+        trusted_jwks: None,
     };
     let a = start_axum(&settings).await;
     let b = start_actix(&settings).await;

@@ -48,12 +48,24 @@ pub(crate) struct MyClaims {
     pub(crate) exp: i64,
 }
 
-/// `PORT`, `REDIS_URL`, `SIGNING_KEY_FILE`.
+/// `PORT`, `REDIS_URL`, `SIGNING_KEY_FILE`, `JWKS_URL` with `JWKS_ISSUER`.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) port: u16,
     pub(crate) redis_url: Option<String>,
     pub(crate) signing_key_file: Option<PathBuf>,
+    /// A second issuer to trust besides the quickstart's own: its `iss` and its JWKS URL (keys
+    /// fetched and refetched by `RemoteJwks`). Needs the `jwks` feature.
+    pub(crate) trusted_jwks: Option<TrustedJwks>,
+}
+
+/// `JWKS_ISSUER` and `JWKS_URL`: tokens whose `iss` is `issuer` are verified with the keys at
+/// `url` (with the quickstart's audience and revocations); the quickstart's own tokens still
+/// verify with its own key.
+#[derive(Debug, Clone)]
+pub(crate) struct TrustedJwks {
+    pub(crate) issuer: String,
+    pub(crate) url: String,
 }
 
 impl Settings {
@@ -62,10 +74,17 @@ impl Settings {
             Ok(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
             Err(_) => default_port,
         };
+        let non_empty = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        let trusted_jwks = match (non_empty("JWKS_URL"), non_empty("JWKS_ISSUER")) {
+            (Some(url), Some(issuer)) => Some(TrustedJwks { issuer, url }),
+            (None, None) => None,
+            _ => return Err("JWKS_URL and JWKS_ISSUER go together".to_owned()),
+        };
         Ok(Settings {
             port,
-            redis_url: std::env::var("REDIS_URL").ok().filter(|s| !s.is_empty()),
+            redis_url: non_empty("REDIS_URL"),
             signing_key_file: std::env::var_os("SIGNING_KEY_FILE").map(PathBuf::from),
+            trusted_jwks,
         })
     }
 }
@@ -344,6 +363,32 @@ fn signing_key(settings: &Settings) -> Result<SigningKey, Box<dyn std::error::Er
         .ok_or_else(|| "SIGNING_KEY_FILE must be a PKCS#8 Ed25519, P-256, P-384 or RSA private key".into())
 }
 
+/// The validator of the second issuer (`JWKS_ISSUER`, `JWKS_URL`): its keys come from its JWKS,
+/// kept current by `RemoteJwks` (refetched in the background, and once per cooldown for an
+/// unknown `kid`); until the first fetch succeeds its tokens get 503.
+#[cfg(feature = "jwks")]
+fn remote_validator(
+    trusted: &TrustedJwks,
+    revocations: Arc<dyn RevocationStore>,
+) -> Result<Validator, Box<dyn std::error::Error>> {
+    let jwks = jwtguard::jwks::RemoteJwks::builder(&trusted.url)?.build()?;
+    let algorithms = [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256];
+    Ok(Validator::builder(jwks, algorithms)
+        .issuer(trusted.issuer.as_str())
+        .audience(AUDIENCE)
+        .revocation(revocations)
+        .build()?)
+}
+
+#[cfg(not(feature = "jwks"))]
+fn remote_validator(
+    trusted: &TrustedJwks,
+    _: Arc<dyn RevocationStore>,
+) -> Result<Validator, Box<dyn std::error::Error>> {
+    let TrustedJwks { issuer, url } = trusted;
+    Err(format!("JWKS_URL ({url}, for {issuer}) needs the jwks feature: add it to --features").into())
+}
+
 impl Auth {
     /// The embedded default, or shared key and stores when the settings name them. Call it
     /// once per process (on its tokio runtime), before the server's worker factory: every clone
@@ -360,11 +405,15 @@ impl Auth {
             }
             None => (Arc::new(InMemoryRevocations::new()), Arc::new(InMemoryRefreshStore::new())),
         };
-        let validator = Validator::builder(issuer.clone(), [alg])
+        let own = Validator::builder(issuer.clone(), [alg])
             .issuer(ISSUER)
             .audience(AUDIENCE)
             .revocation(revocations.clone())
             .build()?;
+        let validator = match &settings.trusted_jwks {
+            None => own,
+            Some(trusted) => Validator::multi_issuer([own, remote_validator(trusted, revocations.clone())?])?,
+        };
         let limiter = ClientLimiter::new()?;
         Ok(Auth { validator, limiter, issuer, refresh: RefreshTokens::new(refresh_store), revocations })
     }

@@ -293,7 +293,15 @@ async fn sync(shared: Weak<Shared>) {
         match subscribed {
             Ok(pubsub) => {
                 let Some(s) = shared.upgrade() else { return };
-                match s.reload().await {
+                // The command connection reconnects lazily: after an outage its first command
+                // fails and starts the reconnection, which the next one waits for. Redis has just
+                // answered the subscription, so a failed reload is tried again at once, not after
+                // a backoff step (up to 5 s more of failing closed with Redis back).
+                let reloaded = match s.reload().await {
+                    Ok(()) => Ok(()),
+                    Err(_) => s.reload().await,
+                };
+                match reloaded {
                     Ok(()) => {
                         // Subscribed before the reload, so no event falls between the two: the
                         // replica now holds everything acknowledged before the attempt began.

@@ -118,3 +118,31 @@ async fn redis_killed_fails_closed_then_resumes() {
     assert!(revocations.is_revoked(&claims("c"), now).unwrap());
     assert!(refresh.issue("alice", None).await.is_ok());
 }
+
+/// Found by the soak run (scripts/soak.sh): with Redis back after an outage, the first
+/// subscription succeeded but the reload on the command connection, which reconnects only after
+/// a command fails, failed; the replica then waited a whole backoff step (up to 5 s, failing
+/// closed) and subscribed again. Now the reload is tried again at once, so one subscription after
+/// the restart is enough.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs redis-server"]
+async fn replica_resyncs_on_its_first_subscription_after_redis_returns() {
+    let mut redis = RedisServer::start();
+    let stores = RedisStores::connect(&redis.url()).await.unwrap();
+    let revocations = stores.revocations();
+    eventually("in sync", || revocations.in_sync()).await;
+
+    redis.kill();
+    eventually("fails closed", || !revocations.in_sync()).await;
+    redis.restart();
+    eventually("back in sync", || revocations.in_sync()).await;
+
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let stats: String = redis::cmd("INFO").arg("commandstats").query_async(&mut conn).await.unwrap();
+    let subscribes = stats
+        .lines()
+        .find_map(|l| l.strip_prefix("cmdstat_subscribe:calls="))
+        .map(|rest| rest.split(',').next().unwrap().parse::<u32>().unwrap());
+    assert_eq!(subscribes, Some(1), "subscriptions to the restarted Redis before the replica was in sync");
+}
