@@ -27,7 +27,7 @@ done
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-features=axum,actix,redis,jwks
+features=axum,actix,redis,jwks,metrics
 cargo build --release --features "$features" \
   --example axum_quickstart --example actix_quickstart --example soak
 target="$(cargo metadata --no-deps --format-version 1 | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
