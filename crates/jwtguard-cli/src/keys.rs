@@ -145,22 +145,8 @@ pub(crate) fn sign(args: SignArgs, out: Out) -> Result<ExitCode, String> {
         (None, None) => None,
     };
     let key = signing_key(&args.key, alg, args.kid)?;
-    let mut builder = TokenIssuer::builder(key).issuer(args.iss).ttl(ttl);
-    for aud in args.aud {
-        builder = builder.audience(aud);
-    }
-    if let Some(at) = args.at {
-        builder = builder.clock(FixedClock(at));
-    }
-    let issuer = builder.build().map_err(|e| e.to_string())?;
-    let mut what = Issue::subject(sub);
-    if let Some(scope) = scope {
-        what = what.scope(scope);
-    }
-    for (name, value) in claims {
-        what = what.claim(name, value);
-    }
-    let issued = issuer.issue(&what).map_err(|e| format!("cannot sign: {e}"))?;
+    let spec = TokenSpec { iss: args.iss, aud: args.aud, sub, scope, ttl, at: args.at, extra: claims };
+    let issued = sign_token(key, spec)?;
     if out.json {
         let v = json!({"token": issued.token, "jti": issued.jti, "exp": issued.exp, "expires_in": issued.expires_in});
         println!("{}", pretty(&v));
@@ -168,6 +154,90 @@ pub(crate) fn sign(args: SignArgs, out: Out) -> Result<ExitCode, String> {
         println!("{}", issued.token);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `sign` (and the debugger's re-sign) puts in a token besides what `TokenIssuer` adds.
+pub(crate) struct TokenSpec {
+    pub(crate) iss: String,
+    pub(crate) aud: Vec<String>,
+    pub(crate) sub: String,
+    pub(crate) scope: Option<String>,
+    pub(crate) ttl: Duration,
+    pub(crate) at: Option<i64>,
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// Signs with `TokenIssuer`: `iat`, `nbf`, `exp`, a random `jti`, `typ: at+jwt`, `kid`.
+pub(crate) fn sign_token(key: SigningKey, spec: TokenSpec) -> Result<jwtguard_core::issuer::IssuedToken, String> {
+    let mut builder = TokenIssuer::builder(key).issuer(spec.iss).ttl(spec.ttl);
+    for aud in spec.aud {
+        builder = builder.audience(aud);
+    }
+    if let Some(at) = spec.at {
+        builder = builder.clock(FixedClock(at));
+    }
+    let issuer = builder.build().map_err(|e| e.to_string())?;
+    let mut what = Issue::subject(spec.sub);
+    if let Some(scope) = spec.scope {
+        what = what.scope(scope);
+    }
+    for (name, value) in spec.extra {
+        what = what.claim(name, value);
+    }
+    issuer.issue(&what).map_err(|e| format!("cannot sign: {e}"))
+}
+
+/// A signing key from text: a PKCS#8 PEM, or for HS* the secret itself; `kid` or its thumbprint.
+pub(crate) fn signing_key_from_text(text: &str, alg: Algorithm, kid: Option<String>) -> Result<SigningKey, String> {
+    if is_hmac(alg) {
+        let secret = text.trim_end_matches(['\n', '\r']).as_bytes();
+        let kid = match kid {
+            Some(k) => k,
+            None => jwk::thumbprint(&oct_jwk(secret)).map_err(|e| e.to_string())?,
+        };
+        return SigningKey::hmac(secret, alg, kid).map_err(|e| e.to_string());
+    }
+    let load = |kid: String| SigningKey::from_pkcs8_pem(text.as_bytes(), alg, kid).map_err(|e| e.to_string());
+    match kid {
+        Some(k) => load(k),
+        None => {
+            let probe = load(String::new())?;
+            let public = probe.public_jwk().ok_or("the key has no public part")?;
+            load(jwk::thumbprint(public).map_err(|e| e.to_string())?)
+        }
+    }
+}
+
+/// A fresh key: the private part (PEM, or the secret as base64url text), its kid and, for a key
+/// pair, the public JWKS.
+pub(crate) struct Generated {
+    pub(crate) private: zeroize::Zeroizing<String>,
+    pub(crate) kid: String,
+    pub(crate) jwks: Option<Value>,
+}
+
+pub(crate) fn generate(alg: Algorithm, kid: Option<String>, bits: usize) -> Result<Generated, String> {
+    if is_hmac(alg) {
+        let mut raw = zeroize::Zeroizing::new(vec![0u8; hash_len(alg)]);
+        getrandom::fill(raw.as_mut_slice()).map_err(|e| format!("no randomness: {e}"))?;
+        // The base64url text is the secret, byte for byte, as `sign --key` and
+        // `verify --secret-file` read it.
+        let text = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(raw.as_slice()));
+        let kid = match kid {
+            Some(k) => k,
+            None => jwk::thumbprint(&oct_jwk(text.as_bytes())).map_err(|e| e.to_string())?,
+        };
+        return Ok(Generated { private: text, kid, jwks: None });
+    }
+    let pem = SigningKey::generate_pkcs8_pem(alg, bits).map_err(|e| format!("cannot generate the key: {e}"))?;
+    let probe = SigningKey::from_pkcs8_pem(pem.as_bytes(), alg, String::new()).map_err(|e| e.to_string())?;
+    let mut public = probe.public_jwk().cloned().ok_or("the key has no public part")?;
+    let kid = match kid {
+        Some(k) => k,
+        None => jwk::thumbprint(&public).map_err(|e| e.to_string())?,
+    };
+    public["kid"] = json!(kid);
+    Ok(Generated { private: zeroize::Zeroizing::new(pem.to_string()), kid, jwks: Some(json!({"keys": [public]})) })
 }
 
 /// Writes a new file readable by its owner only; never replaces an existing one.
@@ -204,29 +274,9 @@ pub(crate) fn keygen(
         Some(b) => return Err(format!("--bits must be 2048, 3072 or 4096, got {b}")),
         None => 2048,
     };
-    // (private material, its file name suffix, the public JWKS if any)
-    let (private, kid, suffix, jwks) = if is_hmac(alg) {
-        let mut raw = zeroize::Zeroizing::new(vec![0u8; hash_len(alg)]);
-        getrandom::fill(raw.as_mut_slice()).map_err(|e| format!("no randomness: {e}"))?;
-        // The base64url text is the secret, byte for byte, as `sign --key` and
-        // `verify --secret-file` read it.
-        let text = zeroize::Zeroizing::new(URL_SAFE_NO_PAD.encode(raw.as_slice()));
-        let kid = match kid {
-            Some(k) => k,
-            None => jwk::thumbprint(&oct_jwk(text.as_bytes())).map_err(|e| e.to_string())?,
-        };
-        (zeroize::Zeroizing::new(format!("{}\n", text.as_str())), kid, "secret", None)
-    } else {
-        let pem = SigningKey::generate_pkcs8_pem(alg, bits).map_err(|e| format!("cannot generate the key: {e}"))?;
-        let probe = SigningKey::from_pkcs8_pem(pem.as_bytes(), alg, String::new()).map_err(|e| e.to_string())?;
-        let mut public = probe.public_jwk().cloned().ok_or("the key has no public part")?;
-        let kid = match kid {
-            Some(k) => k,
-            None => jwk::thumbprint(&public).map_err(|e| e.to_string())?,
-        };
-        public["kid"] = json!(kid);
-        (zeroize::Zeroizing::new(pem.to_string()), kid, "key.pem", Some(json!({"keys": [public]})))
-    };
+    let Generated { private, kid, jwks } = generate(alg, kid, bits)?;
+    let suffix = if is_hmac(alg) { "secret" } else { "key.pem" };
+    let private = if is_hmac(alg) { zeroize::Zeroizing::new(format!("{}\n", private.as_str())) } else { private };
     match dir {
         Some(dir) => {
             if kid.contains(['/', '\\']) || kid.starts_with('.') || kid.is_empty() {

@@ -10,6 +10,7 @@
 //! jwtguard sign    --key FILE --alg ALG --iss ISS [--kid K] [--aud AUD]... [--sub SUB] [--scope S]
 //!                  [--ttl 15m] [--claims JSON|@FILE|-] [--at UNIX_TIME]
 //! jwtguard jwks    [--alg ALG] [--kid K]... FILE.pem...
+//! jwtguard debugger [--port 8686]
 //! jwtguard completions bash|zsh|fish|elvish|powershell
 //! ```
 //!
@@ -18,6 +19,7 @@
 //! Exit status: 0 when the token verified (or the command did its job), 1 when the token was
 //! rejected (`verify`, `explain`), 2 for a usage, key or input error.
 
+mod debugger;
 mod explain;
 mod keys;
 mod output;
@@ -92,6 +94,12 @@ enum Command {
         /// PEM files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Serve the offline debugger page on 127.0.0.1 (paste, read, verify, re-sign a token).
+    Debugger {
+        /// The port on 127.0.0.1 (0: any free port; the URL is printed).
+        #[arg(long, default_value_t = 8686)]
+        port: u16,
     },
     /// Print a shell completion script.
     Completions {
@@ -172,6 +180,18 @@ pub(crate) struct VerifyArgs {
     at: Option<i64>,
     /// The token, or `-` (or nothing) to read it from standard input.
     token: Option<String>,
+    /// Keys pasted into the debugger page rather than named on the command line.
+    #[arg(skip)]
+    pub(crate) inline: Option<InlineKey>,
+}
+
+/// Key material given as text (the debugger page), in place of a file.
+#[derive(Clone)]
+pub(crate) enum InlineKey {
+    Jwks(String),
+    Jwk(String),
+    Pem(String),
+    Secret(zeroize::Zeroizing<String>),
 }
 
 fn main() -> ExitCode {
@@ -205,6 +225,7 @@ fn run(command: Command, out: Out) -> Result<ExitCode, String> {
         Command::Keygen { alg, kid, bits, out: dir } => keys::keygen(&alg, kid, bits, dir, out),
         Command::Sign(args) => keys::sign(*args, out),
         Command::Jwks { alg, kid, files } => keys::jwks(&files, alg.as_deref(), kid),
+        Command::Debugger { port } => debugger::serve(port),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "jwtguard", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
@@ -300,13 +321,34 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
     }
 }
 
-fn explain(args: VerifyArgs, out: Out) -> Result<ExitCode, String> {
-    let p = prepare(&args)?;
+/// The validator's verdict on one token, in words: what `explain` prints and the debugger shows.
+pub(crate) struct Judgement {
+    pub(crate) valid: bool,
+    pub(crate) kind: Option<jwtguard_core::ErrorKind>,
+    pub(crate) why: String,
+    pub(crate) fix: Option<String>,
+    /// The verified header and claims (valid tokens only).
+    pub(crate) verified: Option<(Value, Value)>,
+}
+
+impl Judgement {
+    pub(crate) fn to_json(&self) -> Value {
+        let mut v = explain::json(self.valid, self.kind, &self.why, self.fix.as_deref());
+        if let Some((header, claims)) = &self.verified {
+            v["header"] = header.clone();
+            v["claims"] = claims.clone();
+        }
+        v
+    }
+}
+
+/// Verifies `token` with the validator `args` describe and phrases the verdict.
+pub(crate) fn judge(args: &VerifyArgs, token: &str) -> Result<Judgement, String> {
+    let p = prepare(args)?;
     let _entered = p.runtime.enter();
-    let token = read_token(args.token.clone())?;
-    let verdict = p.runtime.block_on(p.validator.verify_async::<Value>(&token));
+    let verdict = p.runtime.block_on(p.validator.verify_async::<Value>(token));
     let policy = explain::Policy {
-        args: &args,
+        args,
         oidc_issuer: args.oidc_issuer.as_deref(),
         now: p.validator.now(),
         kids: p.kids(),
@@ -317,33 +359,49 @@ fn explain(args: VerifyArgs, out: Out) -> Result<ExitCode, String> {
             let h = verified.header();
             let header = json!({ "alg": h.alg().as_str(), "kid": h.kid(), "typ": h.typ() });
             let why = policy.valid(&header, verified.claims());
-            if out.json {
-                let mut v = explain::json(true, None, &why, None);
-                v["header"] = header;
-                v["claims"] = verified.claims().clone();
-                println!("{}", pretty(&v));
-            } else {
-                println!("{} {why}", out.good("valid:"));
-            }
-            Ok(ExitCode::SUCCESS)
+            Ok(Judgement {
+                valid: true,
+                kind: None,
+                why,
+                fix: None,
+                verified: Some((header, verified.claims().clone())),
+            })
         }
         Err(err) if err.kind() == jwtguard_core::ErrorKind::KeysUnavailable => {
             Err(format!("{}: {err}", err.kind().as_str()))
         }
         Err(err) => {
-            let e = policy.explain(&token, &err);
-            if out.json {
-                println!("{}", pretty(&explain::json(false, Some(err.kind()), &e.why, Some(&e.fix))));
-            } else {
-                println!("{} {}", out.bad(&format!("rejected ({}):", err.kind().as_str())), e.why);
-                println!("{} {}", out.dim("fix:"), e.fix);
-            }
-            Ok(ExitCode::from(1))
+            let e = policy.explain(token, &err);
+            Ok(Judgement { valid: false, kind: Some(err.kind()), why: e.why, fix: Some(e.fix), verified: None })
         }
     }
 }
 
+fn explain(args: VerifyArgs, out: Out) -> Result<ExitCode, String> {
+    let token = read_token(args.token.clone())?;
+    let j = judge(&args, &token)?;
+    if out.json {
+        println!("{}", pretty(&j.to_json()));
+    } else if j.valid {
+        println!("{} {}", out.good("valid:"), j.why);
+    } else {
+        let kind = j.kind.map_or("rejected", jwtguard_core::ErrorKind::as_str);
+        println!("{} {}", out.bad(&format!("rejected ({kind}):")), j.why);
+        println!("{} {}", out.dim("fix:"), j.fix.as_deref().unwrap_or_default());
+    }
+    Ok(if j.valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
 fn local_keys(args: &VerifyArgs) -> Result<KeySet, String> {
+    match &args.inline {
+        Some(InlineKey::Jwks(text)) => return KeySet::from_jwks(text).map_err(|e| e.to_string()),
+        Some(InlineKey::Jwk(text)) => return Ok(Key::from_jwk(text).map_err(|e| e.to_string())?.into()),
+        Some(InlineKey::Pem(text)) => return Ok(Key::from_pem(text.as_bytes()).map_err(|e| e.to_string())?.into()),
+        Some(InlineKey::Secret(secret)) => {
+            return Ok(Key::hmac(secret.as_bytes()).map_err(|e| e.to_string())?.into());
+        }
+        None => {}
+    }
     if let Some(path) = &args.jwks {
         KeySet::from_jwks_file(path).map_err(|e| e.to_string())
     } else if let Some(path) = &args.key {
@@ -409,7 +467,7 @@ fn read_token(arg: Option<String>) -> Result<String, String> {
 }
 
 /// `exp`, `nbf` and `iat` as RFC 3339, for reading next to the numbers.
-fn times(claims: &Value) -> Value {
+pub(crate) fn times(claims: &Value) -> Value {
     let mut out = Map::new();
     for name in ["iat", "nbf", "exp"] {
         let Some(n) = claims.get(name).and_then(Value::as_f64) else { continue };

@@ -54,7 +54,7 @@ fn s(p: &Path) -> &str {
 
 /// The subcommands this file (and tests/cli.rs for decode and verify) tests. A subcommand
 /// added to the binary without a test fails `every_subcommand_in_help_is_tested`.
-const TESTED: &[&str] = &["decode", "verify", "explain", "keygen", "sign", "jwks", "completions"];
+const TESTED: &[&str] = &["decode", "verify", "explain", "keygen", "sign", "jwks", "debugger", "completions"];
 
 #[test]
 fn every_subcommand_in_help_is_tested() {
