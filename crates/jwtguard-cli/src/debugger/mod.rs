@@ -130,7 +130,11 @@ fn handle(stream: TcpStream, port: u16) {
             let input: Map<String, Value> = match serde_json::from_slice(&req.body) {
                 Ok(Value::Object(m)) => m,
                 _ => {
-                    return json_response(stream, "400 Bad Request", &json!({"error": "the body is not a JSON object"}));
+                    return json_response(
+                        stream,
+                        "400 Bad Request",
+                        &json!({"error": "the body is not a JSON object"}),
+                    );
                 }
             };
             let answer = match path {
