@@ -26,6 +26,7 @@
 //! | `actix` | [`actix`]: the actix-web 4 `JwtAuth` middleware, scope layers and extractors |
 //! | `jwks` | [`jwks`]: remote JWKS kept current in the background (`RemoteJwks`) |
 //! | `redis` | [`redis`]: Redis revocation and refresh-token stores |
+//! | `testing` | [`testing`]: `TestIssuer` and a mock JWKS/OIDC server for your own tests |
 //!
 //! See [`jwtguard_core`] for the security considerations.
 
@@ -46,3 +47,7 @@ pub use jwtguard_jwks as jwks;
 /// Redis stores (feature `redis`).
 #[cfg(feature = "redis")]
 pub use jwtguard_redis as redis;
+
+/// Test helpers for your own handler tests (feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing;

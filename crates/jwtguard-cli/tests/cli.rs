@@ -255,3 +255,26 @@ async fn verify_with_a_jwks_url_and_with_oidc_discovery() {
     .await;
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_with_a_jwks_url_names_the_remote_kids() {
+    use jwtguard_test::jwks_server::JwksServer;
+    let idp = JwksServer::start(&[("k1", Fixture::P256), ("k3", Fixture::P384)]).await;
+    let token = Minter::new(Algorithm::ES256).kid("k2").token(&json!({"exp": NOW + 600}));
+    let out = jwtguard_async(vec![
+        "explain".into(),
+        "--alg".into(),
+        "ES256".into(),
+        "--jwks-url".into(),
+        idp.url("/jwks"),
+        "--at".into(),
+        at(),
+        token,
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().next().unwrap(),
+        "rejected (unknown_key): kid 'k2' not in the key set; the set has 'k1', 'k3'"
+    );
+}

@@ -98,6 +98,11 @@ pub mod issuer {
 }
 pub use issue::refresh;
 
+/// JWK helpers for publishing keys: the RFC 7638 thumbprint and the public JWK of a PEM key.
+pub mod jwk {
+    pub use crate::keys::jwk::{public_jwk_from_pem, thumbprint};
+}
+
 pub use algorithm::{Algorithm, KeyKind};
 pub use bearer::{BearerError, Challenge, Rejection};
 pub use error::{ConfigError, Error, ErrorKind};

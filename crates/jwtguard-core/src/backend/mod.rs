@@ -31,7 +31,7 @@ mod rust_crypto;
 use rust_crypto as chosen;
 
 use chosen::VerifyingKey as Inner;
-pub(crate) use chosen::{Signer, fill_random, sha256};
+pub(crate) use chosen::{Signer, fill_random, generate_pkcs8, sha256};
 
 #[cfg(not(any(feature = "aws-lc-rs", feature = "rust-crypto")))]
 compile_error!("jwtguard-core needs a crypto backend: enable the `aws-lc-rs` (default) or the `rust-crypto` feature");

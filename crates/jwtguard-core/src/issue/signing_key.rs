@@ -89,6 +89,35 @@ impl SigningKey {
         Ok(SigningKey::finish(kid.into(), Algorithm::EdDSA, signer, public))
     }
 
+    /// A fresh private key for the asymmetric `alg`, as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`),
+    /// ready for [`SigningKey::from_pkcs8_pem`] or any other JOSE library. `rsa_bits` is the
+    /// modulus size of an RSA key (2048, 3072 or 4096) and ignored for EC and Ed25519 keys.
+    ///
+    /// ```
+    /// use jwtguard_core::Algorithm;
+    /// use jwtguard_core::issuer::SigningKey;
+    /// let pem = SigningKey::generate_pkcs8_pem(Algorithm::ES256, 0)?;
+    /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    /// let key = SigningKey::from_pkcs8_pem(pem.as_bytes(), Algorithm::ES256, "k1")?;
+    /// assert_eq!(key.public_jwk().unwrap()["crv"], "P-256");
+    /// assert!(SigningKey::generate_pkcs8_pem(Algorithm::RS256, 1024).is_err(), "RSA below 2048 bits is refused");
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidSetting`] for another RSA size, [`ConfigError::InvalidKey`] for an
+    /// HMAC algorithm (a secret is random bytes) or when the system's random source fails, and
+    /// [`ConfigError::UnsupportedKey`] with the `rust-crypto` backend, which does not generate keys.
+    pub fn generate_pkcs8_pem(alg: Algorithm, rsa_bits: usize) -> Result<zeroize::Zeroizing<String>, ConfigError> {
+        let der = crate::backend::generate_pkcs8(alg, rsa_bits)?;
+        let block = pem::Pem::new("PRIVATE KEY", der.to_vec());
+        let text = pem::encode_config(&block, pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF));
+        // The `Pem` holds a copy of the key; its contents are overwritten before it is dropped.
+        let mut contents = block.into_contents();
+        zeroize::Zeroize::zeroize(&mut contents);
+        Ok(zeroize::Zeroizing::new(text))
+    }
+
     /// An HMAC secret (at least 32 bytes) for HS256/384/512. Its tokens verify only where the
     /// secret is shared; it is never published in the JWKS.
     ///

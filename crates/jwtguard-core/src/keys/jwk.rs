@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
+use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::Key;
@@ -88,5 +89,107 @@ impl RawJwk {
             Some(kid) => key.with_kid(kid),
             None => key,
         })
+    }
+}
+
+/// The RFC 7638 thumbprint of a public JWK: SHA-256 over its required members (`crv`, `e`, `k`,
+/// `kty`, `n`, `x`, `y` as the key type needs) in lexicographic order, base64url. The usual
+/// `kid` of a key that has no other name; `kid`, `alg` and `use` do not change it.
+///
+/// ```
+/// use serde_json::json;
+/// let jwk = json!({"kty": "EC", "crv": "P-256", "kid": "ignored", "use": "sig",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"});
+/// let kid = jwtguard_core::jwk::thumbprint(&jwk)?;
+/// assert_eq!(kid.len(), 43);
+/// assert_eq!(kid, jwtguard_core::jwk::thumbprint(&json!({"kty": "EC", "crv": "P-256",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}))?);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+///
+/// # Errors
+/// [`ConfigError::UnsupportedKey`] for an unknown `kty`, [`ConfigError::InvalidKey`] when a
+/// required member is missing or not a string.
+pub fn thumbprint(jwk: &Value) -> Result<String, ConfigError> {
+    let members: &[&'static str] = match jwk.get("kty").and_then(Value::as_str) {
+        Some("EC") => &["crv", "kty", "x", "y"],
+        Some("RSA") => &["e", "kty", "n"],
+        Some("OKP") => &["crv", "kty", "x"],
+        Some("oct") => &["k", "kty"],
+        _ => return Err(ConfigError::UnsupportedKey("`kty`")),
+    };
+    let mut canonical = String::from("{");
+    for (i, name) in members.iter().enumerate() {
+        let value =
+            jwk.get(*name).and_then(Value::as_str).ok_or(ConfigError::InvalidKey("JWK member for the thumbprint"))?;
+        if i > 0 {
+            canonical.push(',');
+        }
+        canonical.push_str(&Value::from(*name).to_string());
+        canonical.push(':');
+        canonical.push_str(&Value::from(value).to_string());
+    }
+    canonical.push('}');
+    Ok(URL_SAFE_NO_PAD.encode(crate::backend::sha256(canonical.as_bytes())))
+}
+
+/// The public JWK (`kty` and its key members, nothing else) of a `PUBLIC KEY` (SPKI),
+/// `RSA PUBLIC KEY` (PKCS#1) or `CERTIFICATE` PEM, for publishing in a JWKS. The key is checked
+/// as [`Key::from_pem`] checks it.
+///
+/// ```
+/// # let pem = std::fs::read("../jwtguard-test/keys/p256.pub.pem").unwrap();
+/// let jwk = jwtguard_core::jwk::public_jwk_from_pem(&pem)?;
+/// assert_eq!(jwk["kty"], "EC");
+/// assert_eq!(jwk["crv"], "P-256");
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+///
+/// # Errors
+/// As [`Key::from_pem`]; a private key is refused.
+pub fn public_jwk_from_pem(pem: &[u8]) -> Result<Value, ConfigError> {
+    use crate::backend::{ec_jwk, ed25519_jwk, rsa_jwk};
+    // Parsed twice: once to check it as a verification key, once for its members.
+    Key::from_pem(pem)?;
+    Ok(match super::pem::public_material(pem)? {
+        Material::Rsa { n, e } => {
+            let strip = |b: &[u8]| b[b.iter().take_while(|x| **x == 0).count()..].to_vec();
+            rsa_jwk(&strip(&n), &strip(&e))
+        }
+        Material::Ec { kind, point } => {
+            let crv = match kind {
+                KeyKind::EcP256 => "P-256",
+                KeyKind::EcP384 => "P-384",
+                _ => "P-521",
+            };
+            ec_jwk(crv, &point)
+        }
+        Material::Ed25519(x) => ed25519_jwk(&x),
+        Material::Hmac(_) => return Err(ConfigError::UnsupportedKey("PEM label")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// RFC 7638 §3.1: the example RSA key of RFC 7517 appendix A.1.
+    #[test]
+    fn thumbprint_matches_rfc_7638_example() {
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(super::thumbprint(&jwk).ok().as_deref(), Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"));
+    }
+
+    #[test]
+    fn thumbprint_needs_the_required_members() {
+        assert!(super::thumbprint(&json!({"kty": "EC", "crv": "P-256", "x": "AA"})).is_err());
+        assert!(super::thumbprint(&json!({"kty": "XX"})).is_err());
+        assert!(super::thumbprint(&json!([1])).is_err());
     }
 }

@@ -6,11 +6,10 @@
 use std::fmt;
 use std::path::Path;
 
-use der::Decode;
 use zeroize::Zeroizing;
 
 use super::jwk::RawJwk;
-use super::pem::{pkcs1_material, read, spki_material};
+use super::pem::read;
 use crate::backend::{Material, Verifier};
 use crate::{Algorithm, ConfigError, KeyKind};
 
@@ -87,22 +86,7 @@ impl Key {
     /// # Errors
     /// [`ConfigError::InvalidKey`] or [`ConfigError::UnsupportedKey`]; a private key is refused.
     pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<Key, ConfigError> {
-        let block = pem::parse(pem.as_ref()).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
-        let material = match block.tag() {
-            "PUBLIC KEY" => spki_material(block.contents())?,
-            "RSA PUBLIC KEY" => pkcs1_material(block.contents())?,
-            "CERTIFICATE" => {
-                let cert = x509_cert::Certificate::from_der(block.contents())
-                    .map_err(|_| ConfigError::InvalidKey("X.509 certificate"))?;
-                let spki = cert.tbs_certificate().subject_public_key_info();
-                let der = der::Encode::to_der(spki).map_err(|_| ConfigError::InvalidKey("X.509 certificate"))?;
-                spki_material(&der)?
-            }
-            t if t.contains("PRIVATE") => {
-                return Err(ConfigError::InvalidKey("a private key was given where a public key is needed"));
-            }
-            _ => return Err(ConfigError::UnsupportedKey("PEM label")),
-        };
+        let material = super::pem::public_material(pem.as_ref())?;
         Key::from_material(material, None)
     }
 

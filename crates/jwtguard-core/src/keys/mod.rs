@@ -7,7 +7,7 @@
 //! | `jwk.rs`, `pem.rs` | loading JWKs, PEM and DER |
 //! | `provider.rs` | [`KeyProvider`](provider::KeyProvider) and [`KeySource`](provider::KeySource): keys that change at run time |
 
-mod jwk;
+pub(crate) mod jwk;
 mod key;
 mod pem;
 pub mod provider;

@@ -44,3 +44,23 @@ pub(crate) fn pkcs1_material(der_bytes: &[u8]) -> Result<Material, ConfigError> 
         .map_err(|_| ConfigError::InvalidKey("RSA public key"))?;
     Ok(Material::Rsa { n: key.modulus.as_bytes().to_vec(), e: key.public_exponent.as_bytes().to_vec() })
 }
+
+/// The public key material of a `PUBLIC KEY`, `RSA PUBLIC KEY` or `CERTIFICATE` PEM block.
+pub(crate) fn public_material(pem_bytes: &[u8]) -> Result<Material, ConfigError> {
+    let block = pem::parse(pem_bytes).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
+    match block.tag() {
+        "PUBLIC KEY" => spki_material(block.contents()),
+        "RSA PUBLIC KEY" => pkcs1_material(block.contents()),
+        "CERTIFICATE" => {
+            let cert = x509_cert::Certificate::from_der(block.contents())
+                .map_err(|_| ConfigError::InvalidKey("X.509 certificate"))?;
+            let spki = cert.tbs_certificate().subject_public_key_info();
+            let der = der::Encode::to_der(spki).map_err(|_| ConfigError::InvalidKey("X.509 certificate"))?;
+            spki_material(&der)
+        }
+        t if t.contains("PRIVATE") => {
+            Err(ConfigError::InvalidKey("a private key was given where a public key is needed"))
+        }
+        _ => Err(ConfigError::UnsupportedKey("PEM label")),
+    }
+}

@@ -3,5 +3,5 @@
 mod sign;
 mod verify;
 
-pub(crate) use sign::{Signer, fill_random, sha256};
+pub(crate) use sign::{Signer, fill_random, generate_pkcs8, sha256};
 pub(crate) use verify::Inner as VerifyingKey;

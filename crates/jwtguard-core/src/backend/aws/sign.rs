@@ -89,6 +89,36 @@ impl Signer {
     }
 }
 
+/// A fresh private key for the asymmetric `alg` as PKCS#8 v1 DER; `rsa_bits` (2048, 3072 or
+/// 4096) is the modulus size of an RSA key and ignored otherwise.
+pub(crate) fn generate_pkcs8(alg: Algorithm, rsa_bits: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, ConfigError> {
+    use aws_lc_rs::encoding::AsDer;
+    let failed = |_| ConfigError::InvalidKey("key generation failed");
+    let der: Vec<u8> = match alg.key_kind() {
+        KeyKind::Rsa => {
+            let size = match rsa_bits {
+                2048 => rsa::KeySize::Rsa2048,
+                3072 => rsa::KeySize::Rsa3072,
+                4096 => rsa::KeySize::Rsa4096,
+                _ => return Err(ConfigError::InvalidSetting("RSA keys are generated with 2048, 3072 or 4096 bits")),
+            };
+            let pair = rsa::KeyPair::generate(size).map_err(failed)?;
+            pair.as_der().map_err(failed)?.as_ref().to_vec()
+        }
+        KeyKind::EcP256 | KeyKind::EcP384 | KeyKind::EcP521 => {
+            let signing = match alg {
+                Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED_SIGNING,
+                Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED_SIGNING,
+                _ => &sig::ECDSA_P521_SHA512_FIXED_SIGNING,
+            };
+            EcdsaKeyPair::generate_pkcs8(signing, &SystemRandom::new()).map_err(failed)?.as_ref().to_vec()
+        }
+        KeyKind::Ed25519 => Ed25519KeyPair::generate_pkcs8v1(&SystemRandom::new()).map_err(failed)?.as_ref().to_vec(),
+        KeyKind::Hmac => return Err(ConfigError::InvalidKey("an HMAC secret is random bytes, not a PKCS#8 key")),
+    };
+    Ok(zeroize::Zeroizing::new(der))
+}
+
 /// Fills `buf` from the system's secure random source.
 pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
     SystemRandom::new().fill(buf).map_err(no_randomness)

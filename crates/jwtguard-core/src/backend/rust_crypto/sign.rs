@@ -122,6 +122,11 @@ impl Signer {
     }
 }
 
+/// Key generation is done by the aws-lc-rs backend only.
+pub(crate) fn generate_pkcs8(_alg: Algorithm, _rsa_bits: usize) -> Result<zeroize::Zeroizing<Vec<u8>>, ConfigError> {
+    Err(ConfigError::UnsupportedKey("PKCS#8 key generation needs the aws-lc-rs backend"))
+}
+
 /// Fills `buf` from the system's secure random source.
 pub(crate) fn fill_random(buf: &mut [u8]) -> Result<(), Error> {
     getrandom::fill(buf).map_err(no_randomness)
