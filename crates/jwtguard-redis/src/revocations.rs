@@ -2,7 +2,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use jwtguard_core::revocation::{InMemoryRevocations, KEEP_AFTER_END, RevocationStore, StoreFuture};
 use jwtguard_core::{Error, ErrorKind, RegisteredClaims};
 use redis::aio::PubSub;
@@ -37,6 +37,8 @@ struct Shared {
     complete_as_of: AtomicU64,
     max_stale: Duration,
     heartbeat: Duration,
+    /// Tells this replica's heartbeats from other instances' on the shared channel.
+    instance: u64,
 }
 
 /// Builds a [`RedisRevocations`] with its staleness bound and heartbeat; from
@@ -120,6 +122,8 @@ impl RedisRevocations {
             complete_as_of: AtomicU64::new(0),
             max_stale,
             heartbeat,
+            // A randomly keyed hash: distinct per replica without a random-number dependency.
+            instance: std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), Instant::now()),
         });
         shared.stores.runtime.spawn(sync(Arc::downgrade(&shared)));
         RedisRevocations { shared }
@@ -191,6 +195,13 @@ end
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. ' ' .. value .. ' ' .. ARGV[3])
 "#;
 
+/// KEYS: the revocations' entries (only to route the script where revocations are written).
+/// ARGV: channel, heartbeat nonce.
+const HEARTBEAT: &str = "redis.call('PUBLISH', ARGV[1], ARGV[2])";
+
+/// What starts a heartbeat's payload on the revocation channel; no revocation event does.
+const HEARTBEAT_PREFIX: &str = "hb ";
+
 /// Times are kept within what Lua's numbers and Redis' `EXAT` hold exactly: up to the end of year
 /// 9999, as NumericDates in tokens are.
 fn clamp_time(t: i64) -> i64 {
@@ -237,6 +248,8 @@ impl Shared {
     /// Applies one pub/sub message.
     fn apply_msg(&self, msg: &redis::Msg) {
         match msg.get_payload::<String>() {
+            // Every instance's heartbeats travel the channel too.
+            Ok(event) if event.starts_with(HEARTBEAT_PREFIX) => {}
             Ok(event) => self.apply(&event),
             Err(_) => tracing::warn!("ignoring a malformed revocation event"),
         }
@@ -359,7 +372,8 @@ async fn follow(shared: &Weak<Shared>, pubsub: PubSub) -> Lost {
     let Some((max_stale, heartbeat)) = shared.upgrade().map(|s| (s.max_stale, s.heartbeat)) else {
         return Lost::Dropped;
     };
-    let (mut sink, mut messages) = pubsub.split();
+    let (_sink, mut messages) = pubsub.split();
+    let mut heartbeats = 0u64;
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -371,22 +385,33 @@ async fn follow(shared: &Weak<Shared>, pubsub: PubSub) -> Lost {
             }
             _ = ticks.tick() => {
                 let sent = Instant::now();
-                let ping = tokio::time::timeout(max_stale, sink.ping::<redis::Value>());
-                tokio::pin!(ping);
-                // Events keep being applied while the echo is awaited.
-                let echo = loop {
-                    tokio::select! {
-                        biased;
-                        msg = messages.next() => {
-                            let Some(msg) = msg else { return Lost::Closed };
-                            let Some(s) = shared.upgrade() else { return Lost::Dropped };
+                let Some(s) = shared.upgrade() else { return Lost::Dropped };
+                heartbeats += 1;
+                let nonce = format!("{HEARTBEAT_PREFIX}{}-{heartbeats}", s.instance);
+                // Published the way a revocation is (a script on the revocations' key, so on the
+                // master that holds them, on a cluster or after a failover), and awaited on the
+                // subscription: its echo proves the whole path a revocation takes, not only that
+                // the subscribed node answers.
+                let (entries, _) = keys(&s.stores.prefix);
+                let publish = crate::eval(HEARTBEAT, &[entries], (channel(&s.stores.prefix), nonce.as_str()));
+                let mut conn = s.stores.conn.clone();
+                drop(s);
+                let echo = tokio::time::timeout(max_stale, async {
+                    publish.query_async::<()>(&mut conn).await?;
+                    loop {
+                        let Some(msg) = messages.next().await else { return Ok(false) };
+                        if msg.get_payload::<String>().is_ok_and(|p| p == nonce) {
+                            return Ok::<_, redis::RedisError>(true);
+                        }
+                        if let Some(s) = shared.upgrade() {
                             s.apply_msg(&msg);
                         }
-                        echo = &mut ping => break echo,
                     }
-                };
+                })
+                .await;
                 match echo {
-                    Ok(Ok(_)) => {}
+                    Ok(Ok(true)) => {}
+                    Ok(Ok(false)) => return Lost::Closed,
                     Ok(Err(e)) => {
                         tracing::warn!(error = %e, "heartbeat on the Redis revocation channel failed");
                         return Lost::Closed;
@@ -394,16 +419,8 @@ async fn follow(shared: &Weak<Shared>, pubsub: PubSub) -> Lost {
                     Err(_) => return Lost::Silent,
                 }
                 let Some(s) = shared.upgrade() else { return Lost::Dropped };
-                // The echo comes after every event Redis published to this connection before the
-                // PING, and those are already queued: apply them, then the replica is complete
-                // as of the moment the PING left.
-                loop {
-                    match messages.next().now_or_never() {
-                        Some(Some(msg)) => s.apply_msg(&msg),
-                        Some(None) => return Lost::Closed,
-                        None => break,
-                    }
-                }
+                // Events are published in order on one channel: everything Redis acknowledged
+                // before the heartbeat left came before its echo, and is applied.
                 s.confirm(sent);
             }
         }
