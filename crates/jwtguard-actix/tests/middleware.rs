@@ -348,3 +348,23 @@ async fn end_to_end_over_http() {
     assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN);
     stop.stop(true).await;
 }
+
+/// Review finding: a client-chosen `content-type: application/grpc` must not turn a refusal into
+/// an HTTP 200 where nothing speaks gRPC (actix, or a forward-auth endpoint reading the status).
+#[actix_web::test]
+async fn a_grpc_content_type_never_turns_a_refusal_into_a_2xx() {
+    let validator = jwtguard_test::validator(jwtguard_core::Algorithm::HS256);
+    let app = actix_web::test::init_service(
+        actix_web::App::new()
+            .wrap(jwtguard_actix::JwtAuth::<serde_json::Value>::new(validator))
+            .route("/", actix_web::web::get().to(|| async { "ok" })),
+    )
+    .await;
+    for content_type in ["application/grpc", "application/grpc+proto", "application/grpc-web"] {
+        let req =
+            actix_web::test::TestRequest::get().uri("/").insert_header(("content-type", content_type)).to_request();
+        let res = actix_web::test::call_service(&app, req).await;
+        assert_eq!(res.status(), 401, "{content_type}");
+        assert!(res.headers().get("grpc-status").is_none(), "{content_type}");
+    }
+}

@@ -23,6 +23,11 @@ impl<'h> RequestHead for Head<'h> {
     fn query(&self) -> Option<&str> {
         self.uri.query()
     }
+
+    /// A tower service may be a tonic server.
+    fn serves_grpc(&self) -> bool {
+        true
+    }
 }
 
 /// `http::Extensions` as the core reads them.

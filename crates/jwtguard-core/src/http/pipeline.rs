@@ -235,9 +235,16 @@ fn observe_reject(error: &Error) {
     tracing::debug!(target: "jwtguard", error = error.kind().as_str(), "request rejected");
 }
 
-/// A gRPC request (tonic) is answered with `grpc-status` rather than an HTTP error.
+/// A gRPC request (tonic) is answered with `grpc-status` rather than an HTTP error: only where
+/// the server serves gRPC, and only for gRPC's own content types (`application/grpc`, or with a
+/// `+codec` suffix; not gRPC-Web, whose clients read HTTP statuses).
 fn is_grpc<R: RequestHead>(req: &R) -> bool {
-    req.header_values("content-type").next().is_some_and(|v| v.starts_with(b"application/grpc"))
+    req.serves_grpc()
+        && req.header_values("content-type").next().is_some_and(|v| {
+            let v = v.split(|b| *b == b';').next().unwrap_or_default().trim_ascii();
+            v.eq_ignore_ascii_case(b"application/grpc")
+                || v.get(..17).is_some_and(|p| p.eq_ignore_ascii_case(b"application/grpc+"))
+        })
 }
 
 /// What to do with a request header once the request passes.

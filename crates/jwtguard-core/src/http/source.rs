@@ -25,6 +25,14 @@ pub trait RequestHead {
     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a, Self>;
     /// The raw query string, without the `?`.
     fn query(&self) -> Option<&str>;
+
+    /// Whether the server in front can answer gRPC (tonic behind the tower layer): only then is
+    /// a request with a gRPC content type refused in gRPC's form (HTTP 200 and `grpc-status`).
+    /// Defaults to `false`, so that a client-chosen content type can never turn a refusal into
+    /// a 2xx where nothing speaks gRPC (an actix app, a forward-auth endpoint).
+    fn serves_grpc(&self) -> bool {
+        false
+    }
 }
 
 /// A request head with no header and no query string: a request that carries nothing, for
