@@ -165,6 +165,15 @@ fn main() {
             .as_bytes(),
     );
 
+    // Ed25519 keys of small order (the identity, and y = 0): refused on load since a small-order
+    // R with S = 0 verified under them on aws-lc-rs.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let weak = |x: &[u8]| json!({"kty": "OKP", "crv": "Ed25519", "x": b64(x)});
+    write("jwks", "ed25519-small-order", json!({"keys": [weak(&identity), weak(&[0; 32])]}).to_string().as_bytes());
+    let ed_spki_prefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+    write("pem_der", "der-ed25519-identity", &[&[1][..], &ed_spki_prefix, &identity].concat());
+
     // Key loaders: mode byte % 6 picks the loader, mode / 6 the signing algorithm.
     const ES256: u8 = 0;
     const ES384: u8 = 1;

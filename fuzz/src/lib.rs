@@ -249,20 +249,43 @@ pub fn fixture_tokens() -> &'static [(Algorithm, String)] {
     &TOKENS
 }
 
-/// Runs a validator made of `keys` over the fixture tokens (and a garbage one), so the verifiers
-/// built from fuzzed key material are called. Every answer must still obey [`check_verify`].
+/// The eight Ed25519 points of order dividing 8, encoded. Under a public key of small order, one
+/// of them as R with S = 0 is a signature of any message for a cofactorless verifier.
+const ED25519_TORSION: [&str; 8] = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+];
+
+fn unhex(s: &str) -> Vec<u8> {
+    (0..s.len() / 2).filter_map(|i| s.get(2 * i..2 * i + 2)).filter_map(|b| u8::from_str_radix(b, 16).ok()).collect()
+}
+
+/// Runs a validator made of `keys` over the fixture tokens and over forgeries, so the verifiers
+/// built from fuzzed key material are called. Every answer must obey [`check_verify`], and no
+/// forgery verifies: not an all-zero signature, and for EdDSA not a small-order R with S = 0
+/// (which verifies under a small-order public key, so such a key must not load).
 pub fn exercise_keys(keys: KeySet) {
     let algs: Vec<Algorithm> = keys.keys().iter().flat_map(|k| k.algorithms()).collect();
     let Ok(v) = Validator::builder(keys, algs).clock(FixedClock(NOW)).build() else { return };
     for (_, t) in fixture_tokens() {
         check_verify(&v, t);
     }
-    // Not for EdDSA: with a small-order public key an all-zero signature can verify, and whether
-    // such a key is refused differs between backends. A key set is trusted: not a finding here.
-    for alg in v.algorithms().filter(|a| *a != Algorithm::EdDSA).collect::<Vec<_>>() {
-        let header = format!(r#"{{"alg":"{alg}"}}"#);
-        let t = format!("{}.{}.{}", b64(header.as_bytes()), b64(br#"{"exp":1800000000}"#), b64(&[0u8; 64]));
-        assert!(check_verify(&v, &t).is_none(), "an all-zero signature verified");
+    let payload = b64(br#"{"sub":"mallory","exp":1800000000}"#);
+    for alg in v.algorithms().collect::<Vec<_>>() {
+        let input = format!("{}.{payload}", b64(format!(r#"{{"alg":"{alg}"}}"#).as_bytes()));
+        let mut forgeries = vec![vec![0u8; 64]];
+        if alg == Algorithm::EdDSA {
+            forgeries.extend(ED25519_TORSION.iter().map(|r| [unhex(r), vec![0; 32]].concat()));
+        }
+        for sig in forgeries {
+            assert!(check_verify(&v, &format!("{input}.{}", b64(&sig))).is_none(), "a forged signature verified");
+        }
     }
 }
 
