@@ -90,9 +90,51 @@ impl Material {
                 }
             }
             Material::Ed25519(x) if x.len() != 32 => Err(ConfigError::InvalidKey("Ed25519 key is not 32 bytes")),
+            Material::Ed25519(x) if ed25519_small_order(x) => {
+                Err(ConfigError::InvalidKey("Ed25519 key of small order"))
+            }
             _ => Ok(()),
         }
     }
+}
+
+/// The encodings of the Ed25519 points of order 1, 2, 4 and 8 with the sign bit cleared, the
+/// last two non-canonical (y = p and p + 1); libsodium refuses the same list. Under such a
+/// public key a signature with S = 0 and a small-order R verifies for any message when the
+/// verification is cofactorless (aws-lc-rs; RustCrypto's `verify_strict` refuses the key only
+/// when verifying), so such a key is refused when it is loaded, on both backends.
+const ED25519_SMALL_ORDER: [[u8; 32]; 7] = [
+    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
+    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
+    hex32("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"),
+    hex32("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"),
+    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+    hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+];
+
+const fn hex32(s: &str) -> [u8; 32] {
+    const fn nibble(c: u8) -> u8 {
+        match c {
+            b'0'..=b'9' => c - b'0',
+            _ => c - b'a' + 10,
+        }
+    }
+    let s = s.as_bytes();
+    let mut out = [0u8; 32];
+    let mut i = 0;
+    while i < 32 {
+        out[i] = nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]);
+        i += 1;
+    }
+    out
+}
+
+/// `true` when the Ed25519 public key `x` (32 bytes) is a point of small order, whatever its
+/// sign bit.
+fn ed25519_small_order(x: &[u8]) -> bool {
+    let Some((last, head)) = x.split_last() else { return false };
+    ED25519_SMALL_ORDER.iter().any(|bad| bad[..31] == *head && bad[31] == last & 0x7f)
 }
 
 /// An HMAC secret must be at least as long as the algorithm's hash (RFC 7518 §3.2): the one
@@ -164,4 +206,46 @@ pub(crate) fn ed25519_jwk(x: &[u8]) -> Value {
 
 pub(crate) fn rsa_jwk(n: &[u8], e: &[u8]) -> Value {
     json!({"kty": "RSA", "n": b64(n), "e": b64(e)})
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::{Key, KeySet};
+
+    fn okp(x: &[u8]) -> String {
+        format!(r#"{{"kty":"OKP","crv":"Ed25519","kid":"weak","x":"{}"}}"#, URL_SAFE_NO_PAD.encode(x))
+    }
+
+    // Found while fuzzing key loading: with aws-lc-rs, a JWK or PEM whose Ed25519 point is of
+    // small order (the identity, say) loaded, and then `R = identity, S = 0` verified as a
+    // signature of any token. RFC 8032 §5.1.7 leaves such keys to the verifier; libsodium refuses
+    // the same list. Key sets are trusted, so it was no bypass, but the backends must agree.
+    #[test]
+    fn ed25519_small_order_public_keys_are_refused_on_load() {
+        const SPKI_PREFIX: [u8; 12] = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+        for bad in ED25519_SMALL_ORDER {
+            for sign in [0, 0x80] {
+                let mut x = bad;
+                x[31] |= sign;
+                assert!(matches!(Key::from_jwk(&okp(&x)), Err(ConfigError::InvalidKey(_))), "JWK {x:02x?}");
+                let pem = pem::encode(&pem::Pem::new("PUBLIC KEY", [&SPKI_PREFIX[..], &x].concat()));
+                assert!(matches!(Key::from_pem(pem), Err(ConfigError::InvalidKey(_))), "PEM {x:02x?}");
+                #[cfg(feature = "rust-crypto")]
+                if let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(&x) {
+                    assert!(key.is_weak(), "{x:02x?} is not of small order");
+                }
+            }
+        }
+        // In a JWKS the key is skipped and the others serve.
+        let good = r#"{"kty":"OKP","crv":"Ed25519","kid":"good","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#;
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let set = KeySet::from_jwks(&format!(r#"{{"keys":[{},{good}]}}"#, okp(&identity))).unwrap_or_default();
+        assert_eq!(set.keys().iter().map(Key::kid).collect::<Vec<_>>(), [Some("good")]);
+        assert_eq!(set.skipped().iter().map(|s| s.kid.as_deref()).collect::<Vec<_>>(), [Some("weak")]);
+    }
 }
