@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use super::builder::ValidatorBuilder;
 use super::claims::{Claim, RegisteredClaims};
 use super::clock::{Clock, SystemClock};
+use super::jwe::{JweConfig, is_jwe};
 use super::multi::ByIssuer;
 use super::verified::{TokenContext, TokenInfo, Verified};
 use crate::provider::KeySource;
@@ -51,6 +52,7 @@ pub(crate) struct Policy {
     pub(crate) rules: Vec<Rule>,
     pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
     pub(crate) revocation_fail_open: bool,
+    pub(crate) jwe: Option<JweConfig>,
 }
 
 /// Verifies tokens. Cheap to clone (one `Arc`), `Send + Sync`, and takes no lock.
@@ -103,6 +105,7 @@ impl fmt::Debug for Policy {
             .field("clock", &i.clock)
             .field("rules", &i.rules.len())
             .field("revocation", &i.revocation)
+            .field("jwe", &i.jwe)
             .finish()
     }
 }
@@ -139,12 +142,15 @@ impl Validator {
             rules: Vec::new(),
             revocation: None,
             revocation_fail_open: false,
+            jwe: None,
         }
     }
 
     /// Verifies `token` and deserializes its claims into `T`.
     ///
-    /// The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
+    /// An encrypted token (five segments) is first decrypted, when the validator was given
+    /// decryption keys ([`ValidatorBuilder::decrypt_with`]), and its inner JWS then goes
+    /// through the same steps. The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
     /// segments, header (`alg` in the allow-list, no unknown `crit`, `typ`), key by `kid` and
     /// kind, signature, registered claims (`exp`, `nbf`, `iat`, max age, `iss`, `aud`, required
     /// claims), custom rules, then `T`.
@@ -256,7 +262,24 @@ impl Validator {
 impl Policy {
     pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
         let i = self;
-        let jws = self.verify_jws(token)?;
+        if token.len() > i.max_size {
+            return Err(Error::new(ErrorKind::TooLarge));
+        }
+        let decrypted;
+        // Without decryption configured, five segments are just a malformed JWS.
+        let (token, encryption) = if i.jwe.is_some() && is_jwe(token) {
+            decrypted = self.decrypt(token)?;
+            let inner = std::str::from_utf8(&decrypted.inner)
+                .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
+            (inner, Some(decrypted.encryption))
+        } else {
+            if i.jwe.as_ref().is_some_and(|j| j.required) {
+                return Err(Error::detailed(ErrorKind::AlgorithmNotAllowed, "plain JWS where encryption is required"));
+            }
+            (token, None)
+        };
+        let mut jws = self.verify_jws(token)?;
+        jws.header.encryption = encryption;
         let payload = jws.payload();
         // UTF-8 is checked once here; `from_str` then skips the check per string.
         let payload = std::str::from_utf8(payload)
