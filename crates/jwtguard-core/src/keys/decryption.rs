@@ -246,7 +246,9 @@ impl PrivateJwk {
         {
             return Err(ConfigError::KeyNotForDecryption("`key_ops` lacks `decrypt` and `unwrapKey`"));
         }
+        // A `dir` key often names its content algorithm (RFC 7520 §5.6: `"alg": "A128GCM"`).
         let only = match &self.alg {
+            Some(a) if ContentEncryption::from_name(a).is_some() => Some(KeyManagement::Dir),
             Some(a) => Some(
                 KeyManagement::from_name(a)
                     .ok_or(ConfigError::KeyNotForDecryption("`alg` is not a supported key-management algorithm"))?,

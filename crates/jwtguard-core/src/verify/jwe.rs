@@ -96,14 +96,21 @@ pub(crate) fn is_jwe(token: &str) -> bool {
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 impl Policy {
-    /// Decrypts a compact JWE; the caller has checked the size bound.
+    /// Decrypts a compact JWE holding a signed JWT; the caller has checked the size bound.
     pub(crate) fn decrypt(&self, token: &str) -> Result<Decrypted, Error> {
-        let Some(jwe) = &self.jwe else {
-            return Err(Error::detailed(
-                ErrorKind::AlgorithmNotAllowed,
-                "encrypted token, but no decryption configured",
-            ));
-        };
+        match &self.jwe {
+            Some(jwe) => jwe.decrypt(token, true),
+            None => {
+                Err(Error::detailed(ErrorKind::AlgorithmNotAllowed, "encrypted token, but no decryption configured"))
+            }
+        }
+    }
+}
+
+impl JweConfig {
+    /// Decrypts a compact JWE; with `nested`, only a signed JWT inside (`cty: JWT`) is accepted.
+    pub(crate) fn decrypt(&self, token: &str, nested: bool) -> Result<Decrypted, Error> {
+        let jwe = self;
         let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
         let mut parts = token.split('.');
         let (Some(h64), Some(k64), Some(iv64), Some(c64), Some(t64), None) =
@@ -135,10 +142,11 @@ impl Policy {
         }
         // Nested JWT only (RFC 7519 §5.2): an encrypted claims set without a signature would be
         // accepted from anyone who holds the public encryption key.
-        if !header
-            .cty
-            .as_deref()
-            .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
+        if nested
+            && !header
+                .cty
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
         {
             return Err(Error::detailed(ErrorKind::AlgorithmNotAllowed, "encrypted token without a signed JWT inside"));
         }

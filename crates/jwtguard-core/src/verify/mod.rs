@@ -30,5 +30,6 @@ pub use claims::{Audience, Claim, RegisteredClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use header::Header;
 pub use jwe::Encryption;
+pub(crate) use jwe::JweConfig;
 pub use validator::{DEFAULT_MAX_TOKEN_SIZE, Validator};
 pub use verified::{TokenContext, TokenInfo, Verified};
