@@ -325,9 +325,10 @@ pub enum ConfigError {
     /// The JWK is not meant for decryption (`use`, `key_ops` or `alg` disagree).
     #[error("key not usable for decryption: {0}")]
     KeyNotForDecryption(&'static str),
-    /// An allowed key-management algorithm that no decryption key can serve.
-    #[error("no decryption key serves {0}")]
-    NoDecryptionKey(crate::KeyManagement),
+    /// A JWE key-management algorithm that no given key can serve: an allowed one no
+    /// decryption key fits, or an encryption key of another kind or length.
+    #[error("no key serves the key-management algorithm {0}")]
+    NoKeyFor(crate::KeyManagement),
     /// The crypto backend in use lacks a primitive this configuration needs.
     #[error("the crypto backend lacks {0}")]
     BackendLacks(&'static str),

@@ -435,11 +435,11 @@ fn configuration_mistakes_fail_at_build() {
     let e = b()
         .decrypt_with(DecryptionKey::shared(DIR_KEY).unwrap(), [KeyManagement::RsaOaep], [ContentEncryption::A256Gcm])
         .build();
-    assert!(matches!(e, Err(ConfigError::NoDecryptionKey(KeyManagement::RsaOaep))));
+    assert!(matches!(e, Err(ConfigError::NoKeyFor(KeyManagement::RsaOaep))));
     let e = b()
         .decrypt_with(DecryptionKey::shared(DIR_KEY).unwrap(), [KeyManagement::Dir], [ContentEncryption::A128Gcm])
         .build();
-    assert!(matches!(e, Err(ConfigError::NoDecryptionKey(KeyManagement::Dir))));
+    assert!(matches!(e, Err(ConfigError::NoKeyFor(KeyManagement::Dir))));
     let e = b().require_encryption().build();
     assert!(matches!(e, Err(ConfigError::InvalidSetting(_))));
 }
@@ -463,4 +463,65 @@ fn private_jwk_checks() {
     let key = DecryptionKey::from_jwk(&private_jwk("rsa").to_string()).unwrap();
     let d = private_jwk("rsa")["d"].as_str().unwrap().to_owned();
     assert!(!format!("{key:?}").contains(&d[..20]));
+}
+
+#[test]
+fn token_issuer_issues_nested_tokens_to_a_public_key_or_a_shared_key() {
+    use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
+    let signing = || {
+        SigningKey::from_pkcs8_pem(&Fixture::for_alg(Algorithm::ES256).private_pem().unwrap(), Algorithm::ES256, "k1")
+            .unwrap()
+    };
+    let cases = [
+        (
+            recipient(KeyManagement::RsaOaep256, ContentEncryption::A256Gcm, "-"),
+            KeyManagement::RsaOaep256,
+            ContentEncryption::A256Gcm,
+        ),
+        (
+            recipient(KeyManagement::EcdhEsA256Kw, ContentEncryption::A256Gcm, "x25519"),
+            KeyManagement::EcdhEsA256Kw,
+            ContentEncryption::A256Gcm,
+        ),
+        (
+            recipient(KeyManagement::EcdhEs, ContentEncryption::A128CbcHs256, "p384"),
+            KeyManagement::EcdhEs,
+            ContentEncryption::A128CbcHs256,
+        ),
+        (
+            recipient(KeyManagement::Dir, ContentEncryption::A256Gcm, "-"),
+            KeyManagement::Dir,
+            ContentEncryption::A256Gcm,
+        ),
+        (
+            recipient(KeyManagement::A128Kw, ContentEncryption::A256CbcHs512, "-"),
+            KeyManagement::A128Kw,
+            ContentEncryption::A256CbcHs512,
+        ),
+    ];
+    for (key, alg, enc) in cases {
+        let issuer = TokenIssuer::builder(signing())
+            .issuer("https://auth.example")
+            .clock(clock())
+            .encrypt_to(key, alg, enc)
+            .build()
+            .unwrap();
+        let issued = issuer.issue(&Issue::subject("alice")).unwrap();
+        assert_eq!(issued.token.split('.').count(), 5);
+        let h = header_of(&issued.token);
+        assert_eq!(
+            (h["alg"].as_str(), h["enc"].as_str(), h["cty"].as_str()),
+            (Some(alg.as_str()), Some(enc.as_str()), Some("JWT"))
+        );
+        let verified = validator().verify::<Value>(&issued.token).unwrap_or_else(|e| panic!("{alg} {enc}: {e:?}"));
+        assert_eq!(verified.registered().sub(), Some("alice"));
+        assert_eq!(verified.header().typ(), Some("at+jwt"), "the inner JWS keeps its typ");
+    }
+    // A key that cannot serve the pair is a start-up error.
+    let err = TokenIssuer::builder(signing())
+        .issuer("https://auth.example")
+        .encrypt_to(EncryptionKey::shared(DIR_KEY).unwrap(), KeyManagement::RsaOaep, ContentEncryption::A256Gcm)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::NoKeyFor(KeyManagement::RsaOaep)));
 }

@@ -157,7 +157,7 @@ impl EncryptionKey {
             (Recipient::Ecdh(..), a) => a.is_ecdh(),
             _ => false,
         };
-        if ok { Ok(()) } else { Err(ConfigError::NoDecryptionKey(alg)) }
+        if ok { Ok(()) } else { Err(ConfigError::NoKeyFor(alg)) }
     }
 
     /// Encrypts `jwt`, a signed compact JWS, into a compact JWE with `cty: "JWT"` (a nested

@@ -278,7 +278,7 @@ impl ValidatorBuilder {
     /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
     /// a year or a zero size bound; for [`decrypt_with`](Self::decrypt_with), an empty allow-list or
     /// key set ([`ConfigError::InvalidSetting`]), an allowed key-management algorithm no key can
-    /// serve ([`ConfigError::NoDecryptionKey`]), or a primitive the crypto backend lacks
+    /// serve ([`ConfigError::NoKeyFor`]), or a primitive the crypto backend lacks
     /// ([`ConfigError::BackendLacks`]).
     ///
     /// ```

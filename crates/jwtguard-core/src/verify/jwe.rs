@@ -228,7 +228,7 @@ impl JweConfig {
         }
         for alg in &self.key_management {
             if !self.content.iter().any(|enc| self.keys.keys.iter().any(|k| k.fits(*alg, Some(*enc)))) {
-                return Err(ConfigError::NoDecryptionKey(*alg));
+                return Err(ConfigError::NoKeyFor(*alg));
             }
         }
         Ok(())
