@@ -186,6 +186,22 @@ impl DecryptionKeys {
         self.keys.is_empty()
     }
 
+    /// The key-management algorithms at least one of these keys can serve (with some content
+    /// algorithm): an allow-list that fits the keys, for tools that accept whatever they hold.
+    ///
+    /// ```
+    /// use jwtguard_core::{DecryptionKey, DecryptionKeys, KeyManagement};
+    /// let keys: DecryptionKeys = DecryptionKey::shared([1u8; 16])?.into();
+    /// assert_eq!(keys.key_management(), [KeyManagement::Dir, KeyManagement::A128Kw]);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn key_management(&self) -> Vec<KeyManagement> {
+        KeyManagement::ALL
+            .into_iter()
+            .filter(|alg| ContentEncryption::ALL.iter().any(|enc| self.keys.iter().any(|k| k.fits(*alg, Some(*enc)))))
+            .collect()
+    }
+
     /// The keys that may decrypt a token with this `kid` and `alg`.
     pub(crate) fn candidates<'a>(
         &'a self,
