@@ -4,7 +4,10 @@
 //! jwtguard decode [TOKEN|-]
 //! jwtguard verify --alg ALG[,ALG..] (--jwks FILE | --key FILE.pem | --secret-file FILE
 //!                                    | --jwks-url URL | --oidc-issuer URL)
-//!                 [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME] [TOKEN|-]
+//!                 [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME]
+//!                 [--decrypt-key FILE] [TOKEN|-]
+//! jwtguard encrypt --alg ALG --enc ENC (--to JWK_FILE | --secret-file FILE) [JWS|-]
+//! jwtguard decrypt (--key JWK_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
 //! ```
 //!
 //! Exit status: 0 when the token verified (or decoded), 1 when it was rejected, 2 for a usage,
@@ -14,6 +17,8 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
+
+mod jwe;
 
 use clap::{Args, Parser, Subcommand};
 use jwtguard_core::{Algorithm, FixedClock, Key, KeySet, Validator, dangerous};
@@ -39,6 +44,10 @@ enum Command {
     },
     /// Verify a token's signature and claims; print them as JSON when it passes.
     Verify(Box<VerifyArgs>),
+    /// Encrypt a signed token to a recipient (nested JWT).
+    Encrypt(Box<jwe::EncryptArgs>),
+    /// Decrypt an encrypted token and print what it holds, WITHOUT verifying a signature inside.
+    Decrypt(Box<jwe::DecryptArgs>),
 }
 
 #[derive(Args)]
@@ -77,6 +86,10 @@ struct VerifyArgs {
     /// Verify as of this Unix time instead of now.
     #[arg(long)]
     at: Option<i64>,
+    /// Accept encrypted (nested) tokens, decrypted with this private JWK or JWKS; every
+    /// supported content algorithm, and every key-management algorithm the keys serve, is allowed.
+    #[arg(long)]
+    decrypt_key: Option<PathBuf>,
     /// The token, or `-` (or nothing) to read it from standard input.
     token: Option<String>,
 }
@@ -107,6 +120,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => verify(*args),
+        Command::Encrypt(args) => jwe::encrypt(*args),
+        Command::Decrypt(args) => jwe::decrypt(*args),
     }
 }
 
@@ -145,6 +160,11 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
     }
     if let Some(at) = args.at {
         builder = builder.clock(FixedClock(at));
+    }
+    if let Some(path) = &args.decrypt_key {
+        let keys = jwe::decryption_keys(path)?;
+        let algs = keys.key_management();
+        builder = builder.decrypt_with(keys, algs, jwtguard_core::ContentEncryption::ALL);
     }
     let validator = builder.build().map_err(|e| e.to_string())?;
     let token = read_token(args.token)?;
