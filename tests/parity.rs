@@ -212,3 +212,85 @@ async fn generated_requests_get_the_same_answer_from_both_and_never_a_5xx() {
     // The generator reaches every outcome.
     assert_eq!(statuses.keys().copied().collect::<Vec<_>>(), [200, 400, 401, 403], "{statuses:?}");
 }
+
+/// A guard whose validator accepts only encrypted (nested) tokens: `dir` with a shared key, or
+/// ECDH-ES+A256KW to the P-256 fixture key, content A256GCM.
+fn encrypted_guard() -> Guard {
+    use jwtguard::{ContentEncryption, DecryptionKey, DecryptionKeys, KeyManagement};
+    let keys = DecryptionKeys::from_jwks(&String::from_utf8(jwtguard_test::read_key("jwe.private.jwks.json")).unwrap())
+        .unwrap()
+        .with(DecryptionKey::shared([0x33; 32]).unwrap().with_kid("dir"));
+    let validator = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .issuer("https://idp.example")
+        .audience("api")
+        .decrypt_with(keys, [KeyManagement::Dir, KeyManagement::EcdhEsA256Kw], [ContentEncryption::A256Gcm])
+        .require_encryption()
+        .build()
+        .unwrap();
+    Guard::new(validator).challenge(Challenge::new("shop").unwrap())
+}
+
+fn encrypt(jws: &str, alg: jwtguard::KeyManagement, enc: jwtguard::ContentEncryption) -> String {
+    use jwtguard::KeyManagement;
+    use jwtguard::issuer::EncryptionKey;
+    let key = match alg {
+        KeyManagement::Dir => EncryptionKey::shared([0x33; 32]).unwrap().with_kid("dir"),
+        _ => {
+            let jwks: Value = serde_json::from_slice(&jwtguard_test::read_key("jwe.private.jwks.json")).unwrap();
+            let mut k = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == "p256").unwrap().clone();
+            k.as_object_mut().unwrap().remove("d");
+            EncryptionKey::from_jwk(&k.to_string()).unwrap()
+        }
+    };
+    key.encrypt(alg, enc, jws).unwrap()
+}
+
+#[actix_web::test]
+async fn axum_and_actix_answer_encrypted_tokens_alike() {
+    use jwtguard::{ContentEncryption as C, KeyManagement as K};
+    let bearer = |t: String| vec![("authorization", format!("Bearer {t}"))];
+    let good = || encrypt(&with(json!({})), K::EcdhEsA256Kw, C::A256Gcm);
+    let tampered = {
+        let t = good();
+        let mut parts: Vec<String> = t.split('.').map(str::to_owned).collect();
+        let first = if parts[3].starts_with('A') { "B" } else { "A" };
+        parts[3].replace_range(0..1, first);
+        parts.join(".")
+    };
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, u16);
+    let cases: Vec<Case<'_>> = vec![
+        ("encrypted, ECDH-ES+A256KW", bearer(good()), 200),
+        ("encrypted, dir", bearer(encrypt(&with(json!({})), K::Dir, C::A256Gcm)), 200),
+        ("plain JWS where encryption is required", bearer(with(json!({}))), 401),
+        ("tampered ciphertext", bearer(tampered), 401),
+        (
+            "encrypted but expired inside",
+            bearer(encrypt(&with(json!({"exp": unix_now() - 3600})), K::Dir, C::A256Gcm)),
+            401,
+        ),
+        ("enc not allowed", bearer(encrypt(&with(json!({})), K::Dir, C::A128CbcHs256)), 401),
+        (
+            "encrypted, signed by another key",
+            bearer(encrypt(
+                &Minter::new(Algorithm::ES256).fixture(Fixture::P256b).token(&good_claims()),
+                K::Dir,
+                C::A256Gcm,
+            )),
+            401,
+        ),
+    ];
+    for (name, headers, status) in &cases {
+        let a = axum_answer(encrypted_guard(), "/me", headers).await;
+        let b = actix_answer(encrypted_guard(), "/me", headers).await;
+        assert_eq!(a.status, *status, "{name}");
+        assert_eq!(a, b, "{name}");
+        if *status == 401 {
+            // Whatever failed (key, tag, policy inside), the one fixed answer.
+            assert_eq!(
+                a.headers[0].1.as_deref(),
+                Some(r#"Bearer realm="shop", error="invalid_token", error_description="the access token is invalid""#),
+                "{name}"
+            );
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //! jwtguard decode [TOKEN|-]
 //! jwtguard verify  --alg ALG[,ALG..] (--jwks FILE | --key FILE.pem | --secret-file FILE
 //!                                     | --jwks-url URL | --oidc-issuer URL)
-//!                  [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME] [TOKEN|-]
+//!                  [--iss ISS]... [--aud AUD]... [--leeway SECS] [--typ TYP] [--at UNIX_TIME]
+//!                  [--decrypt-key FILE] [TOKEN|-]
 //! jwtguard explain (the options of verify)
 //! jwtguard keygen  --alg ALG [--kid K] [--bits 2048|3072|4096] [--out DIR]
 //! jwtguard sign    --key FILE --alg ALG --iss ISS [--kid K] [--aud AUD]... [--sub SUB] [--scope S]
@@ -12,6 +13,8 @@
 //! jwtguard jwks    [--alg ALG] [--kid K]... FILE.pem...
 //! jwtguard debugger [--port 8686]
 //! jwtguard completions bash|zsh|fish|elvish|powershell
+//! jwtguard encrypt --alg ALG --enc ENC (--to JWK_FILE | --secret-file FILE) [JWS|-]
+//! jwtguard decrypt (--key JWK_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
 //! ```
 //!
 //! `--json` (any subcommand) prints JSON, errors included (`{"error": ...}` on stderr).
@@ -21,6 +24,7 @@
 
 mod debugger;
 mod explain;
+mod jwe;
 mod keys;
 mod output;
 
@@ -106,6 +110,10 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Encrypt a signed token to a recipient (nested JWT).
+    Encrypt(Box<jwe::EncryptArgs>),
+    /// Decrypt an encrypted token and print what it holds, WITHOUT verifying a signature inside.
+    Decrypt(Box<jwe::DecryptArgs>),
 }
 
 #[derive(Args)]
@@ -178,6 +186,10 @@ pub(crate) struct VerifyArgs {
     /// Verify as of this Unix time instead of now.
     #[arg(long)]
     at: Option<i64>,
+    /// Accept encrypted (nested) tokens, decrypted with this private JWK or JWKS; every
+    /// supported content algorithm, and every key-management algorithm the keys serve, is allowed.
+    #[arg(long)]
+    decrypt_key: Option<PathBuf>,
     /// The token, or `-` (or nothing) to read it from standard input.
     token: Option<String>,
     /// Keys pasted into the debugger page rather than named on the command line.
@@ -230,6 +242,8 @@ fn run(command: Command, out: Out) -> Result<ExitCode, String> {
             clap_complete::generate(shell, &mut Cli::command(), "jwtguard", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Encrypt(args) => jwe::encrypt(*args),
+        Command::Decrypt(args) => jwe::decrypt(*args),
     }
 }
 
@@ -293,6 +307,11 @@ fn prepare(args: &VerifyArgs) -> Result<Prepared, String> {
     }
     if let Some(at) = args.at {
         builder = builder.clock(FixedClock(at));
+    }
+    if let Some(path) = &args.decrypt_key {
+        let keys = jwe::decryption_keys(path)?;
+        let algs = keys.key_management();
+        builder = builder.decrypt_with(keys, algs, jwtguard_core::ContentEncryption::ALL);
     }
     let validator = builder.build().map_err(|e| e.to_string())?;
     drop(entered);

@@ -52,9 +52,11 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// The subcommands this file (and tests/cli.rs for decode and verify) tests. A subcommand
-/// added to the binary without a test fails `every_subcommand_in_help_is_tested`.
-const TESTED: &[&str] = &["decode", "verify", "explain", "keygen", "sign", "jwks", "debugger", "completions"];
+/// The subcommands this file (and tests/cli.rs for decode and verify, tests/jwe_cli.rs for
+/// encrypt and decrypt) tests. A subcommand added to the binary without a test fails
+/// `every_subcommand_in_help_is_tested`.
+const TESTED: &[&str] =
+    &["decode", "verify", "explain", "keygen", "sign", "jwks", "debugger", "completions", "encrypt", "decrypt"];
 
 #[test]
 fn every_subcommand_in_help_is_tested() {

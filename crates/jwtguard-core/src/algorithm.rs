@@ -201,3 +201,199 @@ impl KeyKind {
         }
     }
 }
+
+/// A JWE key-management algorithm (RFC 7518 §4): how the content key reaches the recipient.
+///
+/// `RSA1_5` (Bleichenbacher and Marvin padding oracles) and `PBES2-*` (password-based,
+/// attacker-chosen iteration counts) are not offered: a token naming them is rejected with
+/// [`ErrorKind::AlgorithmNotAllowed`](crate::ErrorKind::AlgorithmNotAllowed).
+///
+/// ```
+/// use jwtguard_core::KeyManagement;
+/// let alg: KeyManagement = "ECDH-ES+A256KW".parse()?;
+/// assert_eq!(alg, KeyManagement::EcdhEsA256Kw);
+/// assert!("RSA1_5".parse::<KeyManagement>().is_err());
+/// assert!("PBES2-HS256+A128KW".parse::<KeyManagement>().is_err());
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum KeyManagement {
+    /// `dir`: the shared key is the content key.
+    Dir,
+    /// `A128KW`: AES key wrap with a 128-bit shared key.
+    A128Kw,
+    /// `A256KW`: AES key wrap with a 256-bit shared key.
+    A256Kw,
+    /// `RSA-OAEP`: RSAES-OAEP with SHA-1 and MGF1-SHA-1.
+    RsaOaep,
+    /// `RSA-OAEP-256`: RSAES-OAEP with SHA-256 and MGF1-SHA-256.
+    RsaOaep256,
+    /// `ECDH-ES`: the agreed key, through the Concat KDF, is the content key.
+    EcdhEs,
+    /// `ECDH-ES+A128KW`: the agreed key wraps the content key (AES-128 key wrap).
+    EcdhEsA128Kw,
+    /// `ECDH-ES+A256KW`: the agreed key wraps the content key (AES-256 key wrap).
+    EcdhEsA256Kw,
+}
+
+impl KeyManagement {
+    /// Every supported key-management algorithm.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::KeyManagement::ALL.len(), 8);
+    /// ```
+    pub const ALL: [KeyManagement; 8] = [
+        KeyManagement::Dir,
+        KeyManagement::A128Kw,
+        KeyManagement::A256Kw,
+        KeyManagement::RsaOaep,
+        KeyManagement::RsaOaep256,
+        KeyManagement::EcdhEs,
+        KeyManagement::EcdhEsA128Kw,
+        KeyManagement::EcdhEsA256Kw,
+    ];
+
+    /// The registered `alg` name.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::KeyManagement::RsaOaep256.as_str(), "RSA-OAEP-256");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyManagement::Dir => "dir",
+            KeyManagement::A128Kw => "A128KW",
+            KeyManagement::A256Kw => "A256KW",
+            KeyManagement::RsaOaep => "RSA-OAEP",
+            KeyManagement::RsaOaep256 => "RSA-OAEP-256",
+            KeyManagement::EcdhEs => "ECDH-ES",
+            KeyManagement::EcdhEsA128Kw => "ECDH-ES+A128KW",
+            KeyManagement::EcdhEsA256Kw => "ECDH-ES+A256KW",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<KeyManagement> {
+        KeyManagement::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// The length of the AES key-wrap key, for the algorithms that wrap.
+    pub(crate) const fn wrap_len(self) -> Option<usize> {
+        match self {
+            KeyManagement::A128Kw | KeyManagement::EcdhEsA128Kw => Some(16),
+            KeyManagement::A256Kw | KeyManagement::EcdhEsA256Kw => Some(32),
+            _ => None,
+        }
+    }
+
+    pub(crate) const fn is_ecdh(self) -> bool {
+        matches!(self, KeyManagement::EcdhEs | KeyManagement::EcdhEsA128Kw | KeyManagement::EcdhEsA256Kw)
+    }
+}
+
+impl fmt::Display for KeyManagement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KeyManagement {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KeyManagement::from_name(s).ok_or_else(|| ConfigError::UnknownAlgorithm(s.chars().take(20).collect()))
+    }
+}
+
+/// A JWE content-encryption algorithm (RFC 7518 §5).
+///
+/// ```
+/// use jwtguard_core::ContentEncryption;
+/// let enc: ContentEncryption = "A128CBC-HS256".parse()?;
+/// assert_eq!(enc.key_len(), 32);
+/// # Ok::<_, jwtguard_core::ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ContentEncryption {
+    /// `A128GCM`: AES-128 in GCM.
+    A128Gcm,
+    /// `A256GCM`: AES-256 in GCM.
+    A256Gcm,
+    /// `A128CBC-HS256`: AES-128-CBC then HMAC-SHA-256 (RFC 7518 §5.2.3).
+    A128CbcHs256,
+    /// `A256CBC-HS512`: AES-256-CBC then HMAC-SHA-512 (RFC 7518 §5.2.5).
+    A256CbcHs512,
+}
+
+impl ContentEncryption {
+    /// Every supported content-encryption algorithm.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::ContentEncryption::ALL.len(), 4);
+    /// ```
+    pub const ALL: [ContentEncryption; 4] = [
+        ContentEncryption::A128Gcm,
+        ContentEncryption::A256Gcm,
+        ContentEncryption::A128CbcHs256,
+        ContentEncryption::A256CbcHs512,
+    ];
+
+    /// The registered `enc` name.
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::ContentEncryption::A256Gcm.as_str(), "A256GCM");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ContentEncryption::A128Gcm => "A128GCM",
+            ContentEncryption::A256Gcm => "A256GCM",
+            ContentEncryption::A128CbcHs256 => "A128CBC-HS256",
+            ContentEncryption::A256CbcHs512 => "A256CBC-HS512",
+        }
+    }
+
+    /// The length of the content key in bytes (for CBC-HMAC: MAC key and AES key together).
+    ///
+    /// ```
+    /// assert_eq!(jwtguard_core::ContentEncryption::A256CbcHs512.key_len(), 64);
+    /// ```
+    pub const fn key_len(self) -> usize {
+        match self {
+            ContentEncryption::A128Gcm => 16,
+            ContentEncryption::A256Gcm | ContentEncryption::A128CbcHs256 => 32,
+            ContentEncryption::A256CbcHs512 => 64,
+        }
+    }
+
+    pub(crate) const fn iv_len(self) -> usize {
+        match self {
+            ContentEncryption::A128Gcm | ContentEncryption::A256Gcm => 12,
+            _ => 16,
+        }
+    }
+
+    pub(crate) const fn tag_len(self) -> usize {
+        match self {
+            ContentEncryption::A256CbcHs512 => 32,
+            _ => 16,
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<ContentEncryption> {
+        ContentEncryption::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+impl fmt::Display for ContentEncryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ContentEncryption {
+    type Err = ConfigError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ContentEncryption::from_name(s).ok_or_else(|| ConfigError::UnknownAlgorithm(s.chars().take(20).collect()))
+    }
+}

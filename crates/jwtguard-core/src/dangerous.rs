@@ -81,3 +81,41 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, Error> {
 pub fn verify_signature_only(validator: &Validator, token: &str) -> Result<(Header, Vec<u8>), Error> {
     validator.policy_for(token)?.verify_jws(token).map(|jws| jws.into_parts())
 }
+
+/// Decrypts a compact JWE and returns its plaintext **without verifying anything inside**:
+/// there may be no signature at all, and nothing says who made the token (anyone holding the
+/// public key can encrypt to it). For tools (the CLI's `decrypt`) and test vectors only; to
+/// authenticate, use a [`Validator`] with
+/// [`decrypt_with`](crate::ValidatorBuilder::decrypt_with).
+///
+/// The refusals of `decrypt_with` apply (`RSA1_5`, `PBES2-*`, `zip`, `crit`, the allow-lists,
+/// the `epk` checks); the token is at most [`MAX_UNVERIFIED_SIZE`].
+///
+/// # Errors
+/// As for a validator; any failure to decrypt is [`ErrorKind::DecryptionFailed`].
+///
+/// ```
+/// use jwtguard_core::{ContentEncryption, DecryptionKey, KeyManagement, issuer::EncryptionKey};
+/// let jwe = EncryptionKey::shared([3u8; 16])?.encrypt(KeyManagement::A128Kw, ContentEncryption::A128Gcm, "a.b.c")?;
+/// let plain = jwtguard_core::dangerous::decrypt_unverified(
+///     &jwe, DecryptionKey::shared([3u8; 16])?, [KeyManagement::A128Kw], [ContentEncryption::A128Gcm])?;
+/// assert_eq!(plain, b"a.b.c");
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// ```
+pub fn decrypt_unverified(
+    token: &str,
+    keys: impl Into<crate::DecryptionKeys>,
+    key_management: impl IntoIterator<Item = crate::KeyManagement>,
+    content: impl IntoIterator<Item = crate::ContentEncryption>,
+) -> Result<Vec<u8>, Error> {
+    if token.len() > MAX_UNVERIFIED_SIZE {
+        return Err(Error::new(ErrorKind::TooLarge));
+    }
+    let config = crate::verify::JweConfig {
+        keys: keys.into(),
+        key_management: key_management.into_iter().collect(),
+        content: content.into_iter().collect(),
+        required: true,
+    };
+    Ok(config.decrypt(token, false)?.inner.to_vec())
+}

@@ -42,6 +42,9 @@ pub enum ErrorKind {
     UnknownKey,
     /// The signature does not verify.
     BadSignature,
+    /// An encrypted token (JWE) could not be decrypted. Deliberately says nothing of why: not
+    /// whether the key, the ephemeral key, the tag or the padding failed.
+    DecryptionFailed,
     /// `exp` is in the past (beyond the leeway).
     Expired,
     /// `nbf` is in the future (beyond the leeway).
@@ -90,6 +93,7 @@ impl ErrorKind {
             | ErrorKind::WrongType
             | ErrorKind::UnknownKey
             | ErrorKind::BadSignature
+            | ErrorKind::DecryptionFailed
             | ErrorKind::Expired
             | ErrorKind::NotYetValid
             | ErrorKind::IssuedInFuture
@@ -120,6 +124,7 @@ impl ErrorKind {
             ErrorKind::WrongType => "wrong_type",
             ErrorKind::UnknownKey => "unknown_key",
             ErrorKind::BadSignature => "bad_signature",
+            ErrorKind::DecryptionFailed => "decryption_failed",
             ErrorKind::Expired => "expired",
             ErrorKind::NotYetValid => "not_yet_valid",
             ErrorKind::IssuedInFuture => "issued_in_future",
@@ -146,6 +151,7 @@ impl ErrorKind {
             ErrorKind::WrongType => "wrong token type",
             ErrorKind::UnknownKey => "no key matches the token",
             ErrorKind::BadSignature => "signature does not verify",
+            ErrorKind::DecryptionFailed => "token could not be decrypted",
             ErrorKind::Expired => "token expired",
             ErrorKind::NotYetValid => "token not yet valid",
             ErrorKind::IssuedInFuture => "token issued in the future",
@@ -316,6 +322,16 @@ pub enum ConfigError {
     /// The JWK is not meant for signature verification (`use`, `key_ops` or `alg` disagree).
     #[error("key not usable for signature verification: {0}")]
     KeyNotForVerification(&'static str),
+    /// The JWK is not meant for decryption (`use`, `key_ops` or `alg` disagree).
+    #[error("key not usable for decryption: {0}")]
+    KeyNotForDecryption(&'static str),
+    /// A JWE key-management algorithm that no given key can serve: an allowed one no
+    /// decryption key fits, or an encryption key of another kind or length.
+    #[error("no key serves the key-management algorithm {0}")]
+    NoKeyFor(crate::KeyManagement),
+    /// The crypto backend in use lacks a primitive this configuration needs.
+    #[error("the crypto backend lacks {0}")]
+    BackendLacks(&'static str),
     /// The JWKS document could not be parsed.
     #[error("invalid JWKS document: {0}")]
     InvalidJwks(&'static str),

@@ -74,6 +74,11 @@
 //! - **Proxies.** A proxy in front may strip or duplicate `Authorization`; two headers are an
 //!   `invalid_request`, never "the first one wins".
 //! - **Secrets.** Tokens, secrets and claim values never appear in errors or `Debug` output.
+//! - **Encrypted tokens.** With [`ValidatorBuilder::decrypt_with`], a JWE is decrypted first and
+//!   the signed token inside is verified as any other: encryption hides the claims, the
+//!   signature still decides. `RSA1_5`, `PBES2-*`, `zip` and unsigned encrypted claims are
+//!   refused; every decryption failure is the same [`ErrorKind::DecryptionFailed`]. The size
+//!   bound applies to the whole encrypted token.
 
 pub mod algorithm;
 mod backend;
@@ -94,7 +99,9 @@ pub use keys::provider;
 /// Issuing access tokens: [`TokenIssuer`](issuer::TokenIssuer), its [`SigningKey`](issuer::SigningKey)s
 /// and their rotation.
 pub mod issuer {
-    pub use crate::issue::{Issue, IssuedToken, JWKS_HEADERS, SigningKey, TokenIssuer, TokenIssuerBuilder};
+    pub use crate::issue::{
+        EncryptionKey, Issue, IssuedToken, JWKS_HEADERS, SigningKey, TokenIssuer, TokenIssuerBuilder,
+    };
 }
 pub use issue::refresh;
 
@@ -103,13 +110,13 @@ pub mod jwk {
     pub use crate::keys::jwk::{public_jwk_from_pem, thumbprint};
 }
 
-pub use algorithm::{Algorithm, KeyKind};
+pub use algorithm::{Algorithm, ContentEncryption, KeyKind, KeyManagement};
 pub use bearer::{BearerError, Challenge, Rejection};
 pub use error::{ConfigError, Error, ErrorKind};
 pub use guard::Guard;
-pub use keys::{Key, KeySet, SkippedKey};
+pub use keys::{DecryptionKey, DecryptionKeys, Key, KeySet, SkippedKey};
 pub use source::{RequestHead, TokenSource, TokenSources};
 pub use verify::{
-    Audience, CacheStats, Claim, Clock, DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, FixedClock, Header,
+    Audience, CacheStats, Claim, Clock, DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, Encryption, FixedClock, Header,
     RegisteredClaims, SystemClock, TokenContext, TokenInfo, Validator, ValidatorBuilder, Verified,
 };

@@ -207,6 +207,7 @@ fn verify(input: &Map<String, Value>) -> Result<Value, String> {
         leeway: input.get("leeway").and_then(Value::as_u64).unwrap_or(60),
         typ: text(input, "typ").map(str::to_owned),
         at: None,
+        decrypt_key: None,
         token: Some(token.clone()),
         inline: None,
     };

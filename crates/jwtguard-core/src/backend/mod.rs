@@ -13,6 +13,8 @@
 //! | `mod.rs` | the choice; key material and its size checks; [`Verifier`] |
 //! | `aws/verify.rs`, `rust_crypto/verify.rs` | signature checks |
 //! | `aws/sign.rs`, `rust_crypto/sign.rs` | signing, key generation, randomness, SHA-256 |
+//! | `jwe.rs` | JWE over either backend: Concat KDF, content encryption, content-key unwrap and wrap |
+//! | `aws/jwe.rs`, `rust_crypto/jwe.rs` | the JWE primitives: RSA-OAEP, ECDH, AES key wrap, AES-GCM, AES-CBC, HMAC |
 
 use std::fmt;
 
@@ -23,6 +25,7 @@ use crate::{Algorithm, ConfigError, Error, ErrorKind, KeyKind};
 
 #[cfg(feature = "aws-lc-rs")]
 mod aws;
+pub(crate) mod jwe;
 #[cfg(feature = "aws-lc-rs")]
 use aws as chosen;
 #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]

@@ -16,10 +16,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
 use super::SigningKey;
+use super::encrypt::EncryptionKey;
 use super::ring::Ring;
 use crate::backend;
 use crate::provider::{KeyProvider, RefetchFuture};
-use crate::{Clock, ConfigError, Error, ErrorKind, KeySet, SystemClock};
+use crate::{Clock, ConfigError, ContentEncryption, Error, ErrorKind, KeyManagement, KeySet, SystemClock};
 
 fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
@@ -79,7 +80,7 @@ impl Issue {
 /// ```
 #[derive(Clone)]
 pub struct IssuedToken {
-    /// The compact JWS.
+    /// The compact JWS, or, with [`TokenIssuerBuilder::encrypt_to`], the compact JWE around it.
     pub token: String,
     /// Its `jti`.
     pub jti: String,
@@ -139,6 +140,7 @@ struct IssuerInner {
     aud: Vec<String>,
     ttl: i64,
     clock: Arc<dyn Clock>,
+    encryption: Option<(EncryptionKey, KeyManagement, ContentEncryption)>,
 }
 
 impl fmt::Debug for TokenIssuer {
@@ -163,6 +165,7 @@ pub struct TokenIssuerBuilder {
     aud: Vec<String>,
     ttl: Duration,
     clock: Arc<dyn Clock>,
+    encryption: Option<(EncryptionKey, KeyManagement, ContentEncryption)>,
 }
 
 impl fmt::Debug for TokenIssuerBuilder {
@@ -228,6 +231,32 @@ impl TokenIssuerBuilder {
         self.clock = Arc::new(clock);
         self
     }
+    /// Issues nested tokens: each signed token is then encrypted to `key` (a recipient's public
+    /// key or a shared secret) with `alg` and `enc` (RFC 7519 §5.2: sign, then encrypt; the JWE
+    /// says `cty: JWT`). Encryption keeps the claims from whoever carries or logs the token; the
+    /// signature is still what the recipient trusts. Defaults to: tokens are signed only.
+    ///
+    /// ```
+    /// use jwtguard_core::issuer::{EncryptionKey, Issue, SigningKey, TokenIssuer};
+    /// use jwtguard_core::{Algorithm, ContentEncryption, DecryptionKey, KeyManagement, Validator};
+    /// let shared = [7u8; 32];
+    /// let issuer = TokenIssuer::builder(SigningKey::generate_ed25519("k1")?)
+    ///     .issuer("https://auth.example")
+    ///     .encrypt_to(EncryptionKey::shared(shared)?, KeyManagement::A256Kw, ContentEncryption::A256Gcm)
+    ///     .build()?;
+    /// let issued = issuer.issue(&Issue::subject("alice"))?;
+    /// assert_eq!(issued.token.split('.').count(), 5);
+    /// let validator = Validator::builder(issuer.clone(), [Algorithm::EdDSA])
+    ///     .decrypt_with(DecryptionKey::shared(shared)?, [KeyManagement::A256Kw], [ContentEncryption::A256Gcm])
+    ///     .require_encryption()
+    ///     .build()?;
+    /// assert_eq!(validator.verify::<serde_json::Value>(&issued.token)?.registered().sub(), Some("alice"));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encrypt_to(mut self, key: EncryptionKey, alg: KeyManagement, enc: ContentEncryption) -> Self {
+        self.encryption = Some((key, alg, enc));
+        self
+    }
     /// Builds the issuer.
     ///
     /// ```
@@ -238,7 +267,9 @@ impl TokenIssuerBuilder {
     /// ```
     ///
     /// # Errors
-    /// [`ConfigError::InvalidSetting`] without an issuer or with a zero lifetime.
+    /// [`ConfigError::InvalidSetting`] without an issuer or with a zero lifetime;
+    /// [`ConfigError::NoKeyFor`] when the [`encrypt_to`](Self::encrypt_to) key cannot
+    /// serve its `alg` and `enc`.
     pub fn build(self) -> Result<TokenIssuer, ConfigError> {
         let iss = self.iss.ok_or(ConfigError::InvalidSetting("a TokenIssuer needs an issuer"))?;
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
@@ -253,8 +284,18 @@ impl TokenIssuerBuilder {
             stale_after: i64::MAX,
         };
         ring.rebuild(self.clock.now())?;
+        if let Some((key, alg, enc)) = &self.encryption {
+            key.check(*alg, *enc)?;
+        }
         Ok(TokenIssuer {
-            inner: Arc::new(IssuerInner { ring: RwLock::new(ring), iss, aud: self.aud, ttl, clock: self.clock }),
+            inner: Arc::new(IssuerInner {
+                ring: RwLock::new(ring),
+                iss,
+                aud: self.aud,
+                ttl,
+                clock: self.clock,
+                encryption: self.encryption,
+            }),
         })
     }
 }
@@ -274,6 +315,7 @@ impl TokenIssuer {
             aud: Vec::new(),
             ttl: Duration::from_secs(900),
             clock: Arc::new(SystemClock),
+            encryption: None,
         }
     }
 
@@ -291,7 +333,7 @@ impl TokenIssuer {
     /// ```
     ///
     /// # Errors
-    /// [`ErrorKind::KeysUnavailable`] when signing fails.
+    /// [`ErrorKind::KeysUnavailable`] when signing (or encrypting) fails.
     pub fn issue(&self, what: &Issue) -> Result<IssuedToken, Error> {
         let i = &*self.inner;
         let key = i.ring.read().unwrap_or_else(PoisonError::into_inner).current.clone();
@@ -323,7 +365,11 @@ impl TokenIssuer {
         let input =
             format!("{}.{}", b64(header.to_string().as_bytes()), b64(Value::Object(claims).to_string().as_bytes()));
         let signature = key.sign(input.as_bytes())?;
-        Ok(IssuedToken { token: format!("{input}.{}", b64(&signature)), jti, exp, expires_in: i.ttl.unsigned_abs() })
+        let mut token = format!("{input}.{}", b64(&signature));
+        if let Some((recipient, alg, enc)) = &i.encryption {
+            token = recipient.seal(*alg, *enc, token.as_bytes())?;
+        }
+        Ok(IssuedToken { token, jti, exp, expires_in: i.ttl.unsigned_abs() })
     }
 
     /// The public keys to publish at `/.well-known/jwks.json`: the signing key, the next one

@@ -96,10 +96,12 @@ impl SigningKey {
     /// ```
     /// use jwtguard_core::Algorithm;
     /// use jwtguard_core::issuer::SigningKey;
+    /// # #[cfg(feature = "aws-lc-rs")] { // the rust-crypto backend does not generate keys
     /// let pem = SigningKey::generate_pkcs8_pem(Algorithm::ES256, 0)?;
     /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
     /// let key = SigningKey::from_pkcs8_pem(pem.as_bytes(), Algorithm::ES256, "k1")?;
     /// assert_eq!(key.public_jwk().unwrap()["crv"], "P-256");
+    /// # }
     /// assert!(SigningKey::generate_pkcs8_pem(Algorithm::RS256, 1024).is_err(), "RSA below 2048 bits is refused");
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```

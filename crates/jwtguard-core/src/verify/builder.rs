@@ -7,11 +7,12 @@ use std::time::Duration;
 use super::cache::TokenCache;
 use super::claims::Claim;
 use super::clock::Clock;
+use super::jwe::JweConfig;
 use super::validator::{AlgSet, Kind, Policy, Rule, Validator};
 use super::verified::TokenContext;
 use crate::provider::KeySource;
 use crate::revocation::RevocationStore;
-use crate::{Algorithm, ConfigError};
+use crate::{Algorithm, ConfigError, ContentEncryption, DecryptionKeys, KeyManagement};
 
 /// Configures a [`Validator`]. Made by [`Validator::builder`].
 ///
@@ -36,6 +37,7 @@ pub struct ValidatorBuilder {
     pub(crate) revocation: Option<Arc<dyn RevocationStore>>,
     pub(crate) revocation_fail_open: bool,
     pub(crate) cache_bytes: u64,
+    pub(crate) jwe: Option<JweConfig>,
 }
 
 impl fmt::Debug for ValidatorBuilder {
@@ -221,13 +223,86 @@ impl ValidatorBuilder {
         self
     }
 
+    /// Accepts encrypted tokens (JWE, nested JWT: signed, then encrypted) decrypted with these
+    /// keys, when the JWE header's `alg` and `enc` are in these allow-lists; the inner signed
+    /// token is then verified as any other, by the same keys and policy. Plain signed tokens are
+    /// still accepted unless [`require_encryption`](Self::require_encryption) is set.
+    ///
+    /// Refused whatever the lists say: `RSA1_5` and `PBES2-*` (not offered), `zip`, unknown
+    /// `crit`, an `epk` with private members, and an encrypted token whose content is not a
+    /// signed JWT (`cty` other than `JWT`). Any failure to decrypt is
+    /// [`ErrorKind::DecryptionFailed`](crate::ErrorKind::DecryptionFailed), whatever failed.
+    /// The [size bound](Self::max_token_size) applies to the whole encrypted token: raise it if
+    /// your nested tokens (about 1.4 times the signed token, plus the wrapped key) exceed 8 KiB.
+    ///
+    /// Defaults to: encrypted tokens are rejected.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ContentEncryption, DecryptionKey, Key, KeyManagement, Validator};
+    /// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256])
+    ///     .decrypt_with(
+    ///         DecryptionKey::shared([9u8; 32])?,
+    ///         [KeyManagement::A256Kw],
+    ///         [ContentEncryption::A256Gcm, ContentEncryption::A128CbcHs256],
+    ///     )
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn decrypt_with(
+        mut self,
+        keys: impl Into<DecryptionKeys>,
+        key_management: impl IntoIterator<Item = KeyManagement>,
+        content: impl IntoIterator<Item = ContentEncryption>,
+    ) -> Self {
+        let required = self.jwe.as_ref().is_some_and(|j| j.required);
+        self.jwe = Some(JweConfig {
+            keys: keys.into(),
+            key_management: key_management.into_iter().collect(),
+            content: content.into_iter().collect(),
+            required,
+        });
+        self
+    }
+
+    /// Rejects plain signed tokens: only encrypted ones are accepted. Needs
+    /// [`decrypt_with`](Self::decrypt_with). Defaults to: both are accepted once
+    /// `decrypt_with` is set.
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ContentEncryption, DecryptionKey, ErrorKind, Key, KeyManagement, Validator};
+    /// let validator = Validator::builder(Key::hmac(b"01234567890123456789012345678901")?, [Algorithm::HS256])
+    ///     .decrypt_with(DecryptionKey::shared([9u8; 32])?, [KeyManagement::Dir], [ContentEncryption::A256Gcm])
+    ///     .require_encryption()
+    ///     .build()?;
+    /// let plain = jwtguard_core::doc_support::TOKEN;
+    /// assert_eq!(validator.verify::<serde_json::Value>(plain).unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn require_encryption(mut self) -> Self {
+        match &mut self.jwe {
+            Some(jwe) => jwe.required = true,
+            None => {
+                self.jwe = Some(JweConfig {
+                    keys: DecryptionKeys::new(),
+                    key_management: Vec::new(),
+                    content: Vec::new(),
+                    required: true,
+                })
+            }
+        }
+        self
+    }
+
     /// Builds the validator.
     ///
     /// # Errors
     /// [`ConfigError::NoAlgorithms`] for an empty allow-list, [`ConfigError::NoUsableKey`] for
     /// an empty key set, [`ConfigError::KeyAlgorithmMismatch`] when no key can verify one of the
     /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
-    /// a year or a zero size bound.
+    /// a year or a zero size bound; for [`decrypt_with`](Self::decrypt_with), an empty allow-list or
+    /// key set ([`ConfigError::InvalidSetting`]), an allowed key-management algorithm no key can
+    /// serve ([`ConfigError::NoKeyFor`]), or a primitive the crypto backend lacks
+    /// ([`ConfigError::BackendLacks`]).
     ///
     /// ```
     /// use jwtguard_core::{Algorithm, ConfigError, Key, Validator};
@@ -263,6 +338,9 @@ impl ValidatorBuilder {
         if self.max_size == 0 {
             return Err(ConfigError::InvalidSetting("max_token_size must be positive"));
         }
+        if let Some(jwe) = &self.jwe {
+            jwe.check()?;
+        }
         Ok(Validator {
             kind: Kind::Single(Arc::new(Policy {
                 keys: self.keys,
@@ -279,6 +357,7 @@ impl ValidatorBuilder {
                 revocation: self.revocation,
                 revocation_fail_open: self.revocation_fail_open,
                 cache: (self.cache_bytes > 0).then(|| TokenCache::new(self.cache_bytes)),
+                jwe: self.jwe,
             })),
         })
     }

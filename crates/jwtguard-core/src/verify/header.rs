@@ -6,6 +6,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::json::{CowStr, Name, Seen, Skip};
+use super::jwe::Encryption;
 use crate::Algorithm;
 
 /// The protected header of a verified token.
@@ -22,6 +23,7 @@ pub struct Header {
     pub(crate) alg: Algorithm,
     pub(crate) kid: Option<String>,
     pub(crate) typ: Option<String>,
+    pub(crate) encryption: Option<Encryption>,
 }
 
 impl Header {
@@ -61,11 +63,28 @@ impl Header {
     pub fn typ(&self) -> Option<&str> {
         self.typ.as_deref()
     }
+    /// For an encrypted (nested) token, the algorithms of its JWE layer; `None` for a plain
+    /// JWS. The other members of this header are the inner, signed token's.
+    ///
+    /// ```
+    /// # let (validator, token) = jwtguard_core::doc_support::example();
+    /// let verified = validator.verify::<serde_json::Value>(token)?;
+    /// assert_eq!(verified.header().encryption(), None);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn encryption(&self) -> Option<Encryption> {
+        self.encryption
+    }
 }
 
 impl fmt::Debug for Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Header").field("alg", &self.alg).field("kid", &self.kid).field("typ", &self.typ).finish()
+        f.debug_struct("Header")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .field("typ", &self.typ)
+            .field("encryption", &self.encryption)
+            .finish()
     }
 }
 
@@ -111,6 +130,6 @@ impl<'de> de::Deserialize<'de> for RawHeader<'de> {
 
 impl RawHeader<'_> {
     pub(crate) fn into_header(self, alg: Algorithm) -> Header {
-        Header { alg, kid: self.kid.map(Cow::into_owned), typ: self.typ.map(Cow::into_owned) }
+        Header { alg, kid: self.kid.map(Cow::into_owned), typ: self.typ.map(Cow::into_owned), encryption: None }
     }
 }

@@ -6,6 +6,7 @@
 //! | `builder.rs` | [`ValidatorBuilder`]: every option, checked once at start-up |
 //! | `validator.rs` | [`Validator`]: one policy or one per issuer; `verify` in order |
 //! | `jws.rs` | size bound, segments, header against the allow-list, key, signature |
+//! | `jwe.rs` | encrypted (nested) tokens: header against the JWE allow-lists, key, decryption |
 //! | `policy.rs` | `exp`, `nbf`, `iat`, maximum age, `iss`, `aud`, required claims |
 //! | `multi.rs` | [`Validator::multi_issuer`]: the token's `iss` picks the policy |
 //! | `header.rs`, `claims.rs`, `json.rs` | strict parsing of the header and the claims |
@@ -19,6 +20,7 @@ mod claims;
 mod clock;
 mod header;
 pub(crate) mod json;
+mod jwe;
 mod jws;
 mod multi;
 mod policy;
@@ -30,5 +32,7 @@ pub use cache::CacheStats;
 pub use claims::{Audience, Claim, RegisteredClaims};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use header::Header;
+pub use jwe::Encryption;
+pub(crate) use jwe::JweConfig;
 pub use validator::{DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, Validator};
 pub use verified::{TokenContext, TokenInfo, Verified};

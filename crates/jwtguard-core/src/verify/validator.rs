@@ -12,6 +12,7 @@ use super::builder::ValidatorBuilder;
 use super::cache::{CacheStats, Entry, TokenCache};
 use super::claims::{Claim, RegisteredClaims};
 use super::clock::{Clock, SystemClock};
+use super::jwe::{JweConfig, is_jwe};
 use super::multi::ByIssuer;
 use super::verified::{TokenContext, TokenInfo, Verified};
 use crate::provider::KeySource;
@@ -54,6 +55,7 @@ pub(crate) struct Policy {
     pub(crate) revocation_fail_open: bool,
     /// Verified tokens by their exact bytes; `None` when disabled.
     pub(crate) cache: Option<TokenCache>,
+    pub(crate) jwe: Option<JweConfig>,
 }
 
 /// Verifies tokens. Cheap to clone (one `Arc`) and `Send + Sync`. With static keys a
@@ -109,6 +111,7 @@ impl fmt::Debug for Policy {
             .field("clock", &i.clock)
             .field("rules", &i.rules.len())
             .field("revocation", &i.revocation)
+            .field("jwe", &i.jwe)
             .finish()
     }
 }
@@ -153,12 +156,15 @@ impl Validator {
             revocation: None,
             revocation_fail_open: false,
             cache_bytes: DEFAULT_CACHE_BYTES,
+            jwe: None,
         }
     }
 
     /// Verifies `token` and deserializes its claims into `T`.
     ///
-    /// The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
+    /// An encrypted token (five segments) is first decrypted, when the validator was given
+    /// decryption keys ([`ValidatorBuilder::decrypt_with`]), and its inner JWS then goes
+    /// through the same steps. The steps, each failing with its own [`ErrorKind`]: size bound, three base64url
     /// segments, header (`alg` in the allow-list, no unknown `crit`, `typ`), key by `kid` and
     /// kind, signature, registered claims (`exp`, `nbf`, `iat`, max age, `iss`, `aud`, required
     /// claims), custom rules, then `T`.
@@ -304,6 +310,17 @@ impl Policy {
     }
 
     fn verify_untimed<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        let i = self;
+        if token.len() > i.max_size {
+            return Err(Error::new(ErrorKind::TooLarge));
+        }
+        // Without decryption configured, five segments are just a malformed JWS.
+        let encrypted = i.jwe.is_some() && is_jwe(token);
+        if !encrypted && i.jwe.as_ref().is_some_and(|j| j.required) {
+            return Err(Error::detailed(ErrorKind::AlgorithmNotAllowed, "plain JWS where encryption is required"));
+        }
+        // The cache is keyed by the token as sent (encrypted or not): decryption keys are fixed
+        // when the validator is built, and the entry keeps the header with its encryption.
         if let Some(cache) = &self.cache
             && let Some(entry) = cache.get(token)
             && entry.keys_match(self.current_keys()?.as_ref())
@@ -318,7 +335,17 @@ impl Policy {
         if let Some(cache) = &self.cache {
             cache.count(false);
         }
-        let jws = self.verify_jws(token)?;
+        let decrypted;
+        let (inner, encryption) = if encrypted {
+            decrypted = self.decrypt(token)?;
+            let inner = std::str::from_utf8(&decrypted.inner)
+                .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
+            (inner, Some(decrypted.encryption))
+        } else {
+            (token, None)
+        };
+        let mut jws = self.verify_jws(inner)?;
+        jws.header.encryption = encryption;
         let keys = jws.keys.clone();
         let (header, payload) = jws.into_parts();
         // UTF-8 is checked once here; `from_str` then skips the check per string.

@@ -1,5 +1,6 @@
 //! The aws-lc-rs backend.
 
+pub(crate) mod jwe;
 mod sign;
 mod verify;
 

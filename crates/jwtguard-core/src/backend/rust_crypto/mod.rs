@@ -1,5 +1,6 @@
 //! The RustCrypto backend.
 
+pub(crate) mod jwe;
 mod sign;
 mod verify;
 
