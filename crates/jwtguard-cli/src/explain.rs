@@ -1,4 +1,4 @@
-//! `explain`: the validator's verdict in plain words. The verdict is [`Validator::verify`]'s
+//! `explain`: the validator's verdict in plain words. The verdict is [`Validator::verify`](jwtguard_core::Validator::verify)'s
 //! (the same checks, in the same order, as in a service); this module only reads the
 //! unverified header and claims to put numbers and names on the [`ErrorKind`] it returned.
 
