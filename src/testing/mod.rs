@@ -1,6 +1,6 @@
-//! Test helpers for your own handler tests (feature `testing`): a [`TestIssuer`] that mints
+//! Test helpers for your own handler tests (feature `testing`): a [`TestIssuer`](crate::testing::TestIssuer) that mints
 //! tokens (valid ones and the usual broken ones) with an in-memory key pair, the
-//! [`Validator`]/[`Guard`] that matches it, and a [`JwksServer`] on a loopback port for tests
+//! [`Validator`](crate::Validator)/[`Guard`](crate::Guard) that matches it, and a [`JwksServer`](crate::testing::JwksServer) on a loopback port for tests
 //! of remote keys, with key rotation and failure injection.
 //!
 //! ```
