@@ -1,0 +1,387 @@
+//! The listeners: forward-auth answers, the verifying reverse proxy, `/healthz` and `/readyz`,
+//! access log lines, and a graceful shutdown that drains requests in flight.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Uri};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::config::{ListenerConfig, Mode};
+use crate::gateway::{Gateway, Original, Outcome, Verdict, plain};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Body = BoxBody<Bytes, BoxError>;
+
+/// Headers that describe one connection, not the request (RFC 9110 §7.6.1): never forwarded.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The bound listeners of a gateway, ready to serve.
+///
+/// ```no_run
+/// # async fn demo(gateway: jwtguard_gateway::Gateway) -> std::io::Result<()> {
+/// let server = jwtguard_gateway::Server::bind(gateway).await?;
+/// println!("listening on {:?}", server.local_addrs());
+/// server.run(async { let _ = tokio::signal::ctrl_c().await; }).await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    gateway: Gateway,
+    listeners: Vec<(TcpListener, ListenerConfig)>,
+}
+
+struct Shared {
+    gateway: Gateway,
+    client: Client<HttpConnector, Incoming>,
+}
+
+impl Server {
+    /// Binds every configured listener (all of them, or none: an error closes those bound).
+    ///
+    /// # Errors
+    /// The first address that cannot be bound.
+    pub async fn bind(gateway: Gateway) -> std::io::Result<Server> {
+        let mut listeners = Vec::new();
+        for l in &gateway.config().listeners {
+            let listener = TcpListener::bind(l.addr)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", l.addr)))?;
+            listeners.push((listener, l.clone()));
+        }
+        Ok(Server { gateway, listeners })
+    }
+
+    /// The bound addresses with their modes, in the order of the file.
+    pub fn local_addrs(&self) -> Vec<(SocketAddr, Mode)> {
+        self.listeners.iter().filter_map(|(l, c)| l.local_addr().ok().map(|a| (a, c.mode))).collect()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and waits for the requests in
+    /// flight (at most the configured `server.drain_timeout_secs`).
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let proxy = &self.gateway.config().proxy;
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(proxy.connect_timeout));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(proxy.idle_timeout)
+            .pool_timer(TokioTimer::new())
+            .build(connector);
+        let drain = self.gateway.config().drain_timeout;
+        let shared = Arc::new(Shared { gateway: self.gateway, client });
+        let graceful = Arc::new(std::sync::Mutex::new(Some(GracefulShutdown::new())));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut accepting = Vec::new();
+        for (listener, cfg) in self.listeners {
+            let shared = shared.clone();
+            let graceful = graceful.clone();
+            let mut stop = stop_rx.clone();
+            let cfg = Arc::new(cfg);
+            accepting.push(tokio::spawn(async move {
+                loop {
+                    let (stream, peer) = tokio::select! {
+                        _ = stop.changed() => return,
+                        accepted = listener.accept() => match accepted {
+                            Ok(a) => a,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "accept failed");
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                                continue;
+                            }
+                        },
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let cfg = cfg.clone();
+                    let service = hyper::service::service_fn(move |req| {
+                        let shared = shared.clone();
+                        let cfg = cfg.clone();
+                        async move { Ok::<_, Infallible>(handle(&shared, &cfg, peer, req).await) }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30))
+                        .serve_connection(TokioIo::new(stream), service);
+                    let watched = match graceful.lock().ok().and_then(|g| g.as_ref().map(|g| g.watch(conn))) {
+                        Some(watched) => watched,
+                        None => return,
+                    };
+                    tokio::spawn(async move {
+                        if let Err(e) = watched.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+            }));
+        }
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, draining requests in flight");
+        let _ = stop_tx.send(true);
+        for task in accepting {
+            let _ = task.await;
+        }
+        let graceful = graceful.lock().ok().and_then(|mut g| g.take());
+        if let Some(graceful) = graceful
+            && tokio::time::timeout(drain, graceful.shutdown()).await.is_err()
+        {
+            tracing::warn!(after = ?drain, "drain timeout: closing connections still open");
+        }
+    }
+}
+
+async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Request<Incoming>) -> Response<Body> {
+    let started = Instant::now();
+    if cfg.health && req.method() == Method::GET {
+        match req.uri().path() {
+            "/healthz" => return text(StatusCode::OK, "ok\n"),
+            "/readyz" => {
+                let gateway = &shared.gateway;
+                return if gateway.is_ready() {
+                    text(StatusCode::OK, "ready\n")
+                } else {
+                    let waiting: Vec<&str> = gateway.not_ready().collect();
+                    text(StatusCode::SERVICE_UNAVAILABLE, &format!("waiting for the keys of: {}\n", waiting.join(", ")))
+                };
+            }
+            _ => {}
+        }
+    }
+    let (res, verdict, method, path) = match cfg.mode {
+        Mode::ForwardAuth => forward_auth(&shared.gateway, &req).await,
+        Mode::Proxy => proxy(shared, cfg, peer, req).await,
+    };
+    access_log(&verdict, &method, &path, res.status(), started);
+    res
+}
+
+/// The original request a forward-auth call describes: nginx's configurable header (default
+/// `X-Original-URI`), Traefik's and Caddy's `X-Forwarded-*`, or Envoy's path after its prefix.
+fn original<'a>(gateway: &Gateway, req: &'a Request<Incoming>) -> Original<'a> {
+    let headers = req.headers();
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
+    let config = gateway.config();
+    let uri = get(config.original_uri_header.as_str())
+        .or_else(|| get("x-forwarded-uri"))
+        .map(str::to_owned)
+        .or_else(|| {
+            let own = req.uri().path_and_query().map_or("/", |p| p.as_str());
+            let prefix = config.envoy_path_prefix.as_deref()?;
+            let rest = own.strip_prefix(prefix)?;
+            Some(if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") })
+        })
+        .unwrap_or_else(|| req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned());
+    let method = get("x-forwarded-method")
+        .or_else(|| get("x-original-method"))
+        .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
+        .unwrap_or_else(|| req.method().clone());
+    let host = get("x-forwarded-host").or_else(|| get("host")).map(str::to_owned);
+    Original { method, host, uri, headers }
+}
+
+async fn forward_auth(gateway: &Gateway, req: &Request<Incoming>) -> (Response<Body>, Verdict, Method, String) {
+    let orig = original(gateway, req);
+    let verdict = gateway.decide(&orig).await;
+    let res = match &verdict.outcome {
+        Outcome::Allow(headers) => {
+            let mut res = plain(StatusCode::OK).map(full);
+            for (name, value) in headers {
+                res.headers_mut().append(name.clone(), value.clone());
+            }
+            res
+        }
+        Outcome::Deny(res) => res.clone().map(full),
+    };
+    let path = log_path(&orig.uri);
+    (res, verdict, orig.method, path)
+}
+
+async fn proxy(
+    shared: &Shared,
+    cfg: &ListenerConfig,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> (Response<Body>, Verdict, Method, String) {
+    let gateway = &shared.gateway;
+    let uri = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let method = req.method().clone();
+    let path = log_path(&uri);
+    let mut verdict = {
+        let orig = Original { method: method.clone(), host: host.clone(), uri: uri.clone(), headers: req.headers() };
+        gateway.decide(&orig).await
+    };
+    let claim_headers = match std::mem::replace(&mut verdict.outcome, Outcome::Allow(Vec::new())) {
+        Outcome::Allow(headers) => headers,
+        Outcome::Deny(res) => {
+            verdict.outcome = Outcome::Deny(plain(res.status()));
+            return (res.map(full), verdict, method, path);
+        }
+    };
+    let removed = gateway.removed_headers(host.as_deref(), &uri);
+    let (mut parts, body) = req.into_parts();
+    strip_hop_by_hop(&mut parts.headers);
+    for name in gateway.claim_header_names() {
+        parts.headers.remove(name);
+    }
+    for name in &removed {
+        parts.headers.remove(name.as_str());
+    }
+    for (name, value) in claim_headers {
+        parts.headers.append(name, value);
+    }
+    if let Some(host) = &host
+        && let Ok(v) = HeaderValue::from_str(host)
+    {
+        parts.headers.insert(HeaderName::from_static("x-forwarded-host"), v);
+    }
+    parts.headers.insert(HeaderName::from_static("x-forwarded-proto"), HeaderValue::from_static("http"));
+    let forwarded_for = match parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prior) => format!("{prior}, {}", peer.ip()),
+        None => peer.ip().to_string(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&forwarded_for) {
+        parts.headers.insert(HeaderName::from_static("x-forwarded-for"), v);
+    }
+    parts.headers.remove(header::HOST);
+    let Some(upstream) = cfg.upstream.as_ref().and_then(|u| upstream_uri(u, &uri)) else {
+        return (plain(StatusCode::BAD_REQUEST).map(full), verdict, method, path);
+    };
+    parts.uri = upstream;
+    let timeout = gateway.config().proxy.timeout;
+    let res = match tokio::time::timeout(timeout, shared.client.request(Request::from_parts(parts, body))).await {
+        Ok(Ok(res)) => {
+            let (mut parts, body) = res.into_parts();
+            strip_hop_by_hop(&mut parts.headers);
+            Response::from_parts(parts, body.map_err(|e| -> BoxError { Box::new(e) }).boxed())
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "upstream request failed");
+            plain(StatusCode::BAD_GATEWAY).map(full)
+        }
+        Err(_) => {
+            tracing::warn!(after = ?timeout, "upstream did not answer in time");
+            plain(StatusCode::GATEWAY_TIMEOUT).map(full)
+        }
+    };
+    (res, verdict, method, path)
+}
+
+/// The upstream URI for a request target: the upstream's scheme and authority, its path as a
+/// prefix, then the request's path and query.
+fn upstream_uri(upstream: &Uri, path_and_query: &str) -> Option<Uri> {
+    let base = upstream.path().trim_end_matches('/');
+    let target = if path_and_query.starts_with('/') { path_and_query } else { "/" };
+    Uri::builder()
+        .scheme(upstream.scheme_str().unwrap_or("http"))
+        .authority(upstream.authority()?.as_str())
+        .path_and_query(format!("{base}{target}"))
+        .build()
+        .ok()
+}
+
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed: Vec<String> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    for name in HOP_BY_HOP.iter().copied().chain(listed.iter().map(String::as_str)) {
+        headers.remove(name);
+    }
+}
+
+/// The path for the log: no query (it may carry a token), at most 256 bytes.
+fn log_path(uri: &str) -> String {
+    let path = uri.split(['?', '#']).next().unwrap_or("");
+    let mut end = path.len().min(256);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    path[..end].to_owned()
+}
+
+fn access_log(verdict: &Verdict, method: &Method, path: &str, status: StatusCode, started: Instant) {
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    tracing::info!(
+        target: "jwtguard_gateway::access",
+        method = %method,
+        path,
+        route = verdict.route.as_deref().unwrap_or("-"),
+        outcome = verdict.outcome_name(),
+        status = status.as_u16(),
+        error_kind = verdict.error.map(|k| format!("{k:?}")).as_deref().unwrap_or("-"),
+        kid = verdict.kid.as_deref().unwrap_or("-"),
+        iss = verdict.iss.as_deref().unwrap_or("-"),
+        claims = verdict.logged_claims.as_deref().unwrap_or("-"),
+        latency_us,
+        "request"
+    );
+}
+
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+fn text(status: StatusCode, body: &str) -> Response<Body> {
+    let mut res = Response::new(full(Bytes::copy_from_slice(body.as_bytes())));
+    *res.status_mut() = status;
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_path_is_a_prefix() {
+        let up: Uri = "http://127.0.0.1:8080/base/".parse().unwrap_or_default();
+        assert_eq!(
+            upstream_uri(&up, "/x?y=1").map(|u| u.to_string()).as_deref(),
+            Some("http://127.0.0.1:8080/base/x?y=1")
+        );
+        let up: Uri = "http://127.0.0.1:8080".parse().unwrap_or_default();
+        assert_eq!(upstream_uri(&up, "/").map(|u| u.to_string()).as_deref(), Some("http://127.0.0.1:8080/"));
+    }
+
+    #[test]
+    fn connection_listed_headers_are_hop_by_hop() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("close, X-Secret-Hop"));
+        h.insert("x-secret-hop", HeaderValue::from_static("1"));
+        h.insert("x-kept", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut h);
+        assert_eq!(h.keys().map(|k| k.as_str()).collect::<Vec<_>>(), ["x-kept"]);
+    }
+
+    #[test]
+    fn log_path_drops_the_query() {
+        assert_eq!(log_path("/a/b?access_token=secret"), "/a/b");
+    }
+}

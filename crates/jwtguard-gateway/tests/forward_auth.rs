@@ -1,0 +1,236 @@
+//! Forward-auth mode over real HTTP: the answers nginx `auth_request`, Traefik ForwardAuth,
+//! Caddy `forward_auth` and Envoy `ext_authz` act on, decided by the core's pipeline.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use jwtguard_gateway::Mode;
+use serde_json::json;
+use support::*;
+
+fn config(extra: &str) -> String {
+    format!(
+        "realm = \"shop\"\n{extra}\n[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\n\n\
+         [forward_auth]\nenvoy_path_prefix = \"/ext_authz\"\n{}{ROUTES}",
+        issuers_and_headers()
+    )
+}
+
+async fn ask(gw: &Running, original_uri: &str, auth: Option<&str>) -> reqwest::Response {
+    let mut req = client().get(format!("{}/auth", gw.url(Mode::ForwardAuth))).header("X-Original-URI", original_uri);
+    if let Some(token) = auth {
+        req = req.bearer_auth(token);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn valid_token_is_allowed_with_the_claim_headers() {
+    let gw = start(&config("")).await;
+    let token = token_a(json!({ "scope": "orders:read orders:write", "email": "alice@example.com" }));
+    let res = ask(&gw, "/orders/7", Some(&token)).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-auth-request-user").as_deref(), Some("alice"));
+    assert_eq!(header(&res, "x-auth-request-email").as_deref(), Some("alice@example.com"));
+    assert_eq!(header(&res, "x-auth-request-scopes").as_deref(), Some("orders:read orders:write"));
+    assert_eq!(header(&res, "x-jwt-payload").as_deref(), token.split('.').nth(1), "the payload segment as sent");
+    assert_eq!(header(&res, "www-authenticate"), None);
+}
+
+#[tokio::test]
+async fn no_token_gets_the_bare_challenge() {
+    let gw = start(&config("")).await;
+    let res = ask(&gw, "/orders/7", None).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(header(&res, "www-authenticate").as_deref(), Some(r#"Bearer realm="shop""#));
+}
+
+#[tokio::test]
+async fn token_signed_with_another_key_is_invalid_token() {
+    let gw = start(&config("")).await;
+    let res = ask(&gw, "/", Some(&forged_a())).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(header(&res, "www-authenticate").as_deref(), Some(INVALID_TOKEN));
+    assert_eq!(header(&res, "x-auth-request-user"), None);
+}
+
+#[tokio::test]
+async fn garbage_token_is_invalid_token_not_a_server_error() {
+    let gw = start(&config("")).await;
+    for token in ["x.y.z", "eyJhbGciOiJub25lIn0.e30.", "a", &"A".repeat(20_000)] {
+        let res = ask(&gw, "/", Some(token)).await;
+        assert!(matches!(res.status().as_u16(), 400 | 401), "{token:.20}: {}", res.status());
+    }
+}
+
+#[tokio::test]
+async fn missing_scope_is_403_insufficient_scope_naming_it() {
+    let gw = start(&config("")).await;
+    let res = ask(&gw, "/orders", Some(&token_a(json!({ "scope": "profile" })))).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        header(&res, "www-authenticate").as_deref(),
+        Some(
+            r#"Bearer realm="shop", error="insufficient_scope", error_description="the access token lacks the required scope", scope="orders:read""#
+        )
+    );
+}
+
+#[tokio::test]
+async fn route_accepts_only_its_issuers() {
+    let gw = start(&config("")).await;
+    // "/" takes a and b; "/orders" only a.
+    assert_eq!(ask(&gw, "/", Some(&token_b(json!({})))).await.status(), 200);
+    let res = ask(&gw, "/orders", Some(&token_b(json!({ "scope": "orders:read" })))).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(header(&res, "www-authenticate").as_deref(), Some(INVALID_TOKEN));
+}
+
+#[tokio::test]
+async fn claim_rule_decides_on_the_claim_value() {
+    let gw = start(&config("")).await;
+    assert_eq!(ask(&gw, "/acme/x", Some(&token_a(json!({ "tenant": "acme" })))).await.status(), 200);
+    assert_eq!(ask(&gw, "/acme/x", Some(&token_a(json!({ "tenant": "umbrella" })))).await.status(), 403);
+    assert_eq!(ask(&gw, "/acme/x", Some(&token_a(json!({})))).await.status(), 403);
+}
+
+#[tokio::test]
+async fn public_route_needs_no_token_and_optional_route_refuses_a_bad_one() {
+    let gw = start(&config("")).await;
+    let res = ask(&gw, "/public/logo.png", None).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-auth-request-user"), None);
+    assert_eq!(ask(&gw, "/maybe", None).await.status(), 200);
+    assert_eq!(ask(&gw, "/maybe", Some(&token_a(json!({})))).await.status(), 200);
+    assert_eq!(ask(&gw, "/maybe", Some(&forged_a())).await.status(), 401);
+}
+
+#[tokio::test]
+async fn dot_segments_cannot_reach_a_protected_path_through_a_public_one() {
+    let gw = start(&config("")).await;
+    for uri in ["/public/../orders", "/public/%2e%2e/orders", "/public/%2E%2E%2forders"] {
+        let res = ask(&gw, uri, None).await;
+        assert_eq!(res.status(), 400, "{uri}");
+        assert!(header(&res, "www-authenticate").is_some_and(|v| v.contains("invalid_request")), "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn the_original_uri_decides_the_route_not_the_auth_path() {
+    let gw = start(&config("")).await;
+    // The forward-auth request itself goes to /auth; without a header, /auth is routed ("/").
+    let res = client().get(format!("{}/public/x", gw.url(Mode::ForwardAuth))).send().await.unwrap();
+    assert_eq!(res.status(), 200, "no original-URI header: the request's own path");
+    let res = ask(&gw, "/orders", None).await;
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn traefik_and_caddy_forwarded_headers_are_read() {
+    let gw = start(&config("")).await;
+    let base = gw.url(Mode::ForwardAuth);
+    let res = client()
+        .get(format!("{base}/verify"))
+        .header("X-Forwarded-Method", "POST")
+        .header("X-Forwarded-Proto", "https")
+        .header("X-Forwarded-Host", "admin.example")
+        .header("X-Forwarded-Uri", "/settings")
+        .bearer_auth(token_a(json!({ "roles": ["user"] })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "the admin.example host route requires the admin role");
+    let res = client()
+        .get(format!("{base}/verify"))
+        .header("X-Forwarded-Host", "admin.example:443")
+        .header("X-Forwarded-Uri", "/settings")
+        .bearer_auth(token_a(json!({ "roles": ["admin"] })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client().get(format!("{base}/verify")).header("X-Forwarded-Uri", "/public/a").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn envoy_ext_authz_path_after_the_prefix_is_the_original() {
+    let gw = start(&config("")).await;
+    let base = gw.url(Mode::ForwardAuth);
+    let res = client().post(format!("{base}/ext_authz/public/a?b=c")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client().post(format!("{base}/ext_authz/orders/1")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    let res = client()
+        .post(format!("{base}/ext_authz/orders/1"))
+        .bearer_auth(token_a(json!({ "scope": "orders:read" })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(header(&res, "x-auth-request-user").as_deref(), Some("alice"));
+}
+
+#[tokio::test]
+async fn request_matching_no_route_is_denied() {
+    let cfg = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\n{}[[route]]\npath = \"/api\"\n",
+        issuers_and_headers()
+    );
+    let gw = start(&cfg).await;
+    assert_eq!(ask(&gw, "/other", Some(&token_a(json!({})))).await.status(), 403);
+    assert_eq!(ask(&gw, "/api/x", Some(&token_a(json!({})))).await.status(), 200);
+}
+
+#[tokio::test]
+async fn problem_json_bodies_come_from_the_core() {
+    let gw = start(&config("problem_json = true")).await;
+    let res = ask(&gw, "/orders", Some(&token_a(json!({})))).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(header(&res, "content-type").as_deref(), Some("application/problem+json"));
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], 403);
+}
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_on_static_keys() {
+    let gw = start(&config("")).await;
+    let base = gw.url(Mode::ForwardAuth);
+    assert_eq!(client().get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(client().get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn readyz_waits_for_a_remote_key_set_and_unknown_kid_refetches() {
+    use jwtguard_test::jwks_server::{JwksServer, Mode as JwksMode};
+    let jwks = JwksServer::start(&[("k1", jwtguard_test::Fixture::P256)]).await;
+    jwks.mode(JwksMode::Fail);
+    let cfg = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\n\n[[issuer]]\nname = \"remote\"\n\
+         issuer = \"{ISS_A}\"\nalgorithms = [\"ES256\"]\njwks_url = \"{}\"\n\n[[route]]\npath = \"/\"\n",
+        jwks.url("/jwks")
+    );
+    let gw = start(&cfg).await;
+    let base = gw.url(Mode::ForwardAuth);
+    let res = client().get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), 503);
+    assert!(res.text().await.unwrap().contains("remote"));
+    let token = jwtguard_test::Minter::new(jwtguard_test::Algorithm::ES256).kid("k1").token(&claims(ISS_A, json!({})));
+    let res = ask(&gw, "/", Some(&token)).await;
+    assert_eq!(res.status(), 503, "keys unavailable: fail closed");
+    jwks.mode(JwksMode::Ok);
+    let ready = || async { client().get(format!("{base}/readyz")).send().await.unwrap().status() == 200 };
+    let deadline = std::time::Instant::now() + jwtguard_test::HANG_GUARD;
+    while !ready().await {
+        assert!(std::time::Instant::now() < deadline, "never ready");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(ask(&gw, "/", Some(&token)).await.status(), 200);
+    // A key added at the provider: the unknown kid takes the refetch path and then passes.
+    jwks.set(&[("k1", jwtguard_test::Fixture::P256), ("k2", jwtguard_test::Fixture::P256b)]);
+    let token2 = jwtguard_test::Minter::new(jwtguard_test::Algorithm::ES256)
+        .fixture(jwtguard_test::Fixture::P256b)
+        .kid("k2")
+        .token(&claims(ISS_A, json!({})));
+    assert_eq!(ask(&gw, "/", Some(&token2)).await.status(), 200);
+}
