@@ -34,10 +34,24 @@
 //! "X-Auth-Request-Scopes" = "@scopes"
 //! "X-Jwt-Payload" = "@payload"
 //!
+//! [forward_auth]
+//! # Where the original request's URI is read, from exactly one place so that a header the
+//! # client sent through the proxy can never stand in for it:
+//! original_uri_header = "X-Original-URI"   # nginx (the default); "X-Forwarded-Uri" for Traefik, Caddy
+//! # envoy_path_prefix = "/ext_authz"       # Envoy ext_authz: the request's own path after this
+//!
+//! [proxy]
+//! strip_authorization = false              # remove the token before the upstream sees it
+//!
 //! [log]
 //! format = "json"
 //! level = "info"
+//! claims = []                              # claims named here are logged; none by default
 //! ```
+//!
+//! The method and host of the original request come from `X-Forwarded-Method` and
+//! `X-Forwarded-Host` (else the request's own `Host`), which nginx is told to set and Traefik,
+//! Caddy and Envoy set themselves.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -256,7 +256,6 @@ impl Gateway {
 
     /// Decides `req`: no decision of its own beyond which route applies.
     pub(crate) async fn decide(&self, req: &Original<'_>) -> Verdict {
-        let challenge = &self.inner.config.challenge;
         let mut verdict = Verdict {
             route: None,
             outcome: Outcome::Allow(Vec::new()),
@@ -268,10 +267,7 @@ impl Gateway {
         let Some(path) = normalize_path(&req.uri) else {
             // Dot segments, or an escape that does not decode: the upstream might read another
             // path than the one routed, so the request is refused as the core renders it.
-            let error = Error::new(ErrorKind::InvalidRequest);
-            verdict.error = Some(error.kind());
-            verdict.outcome = Outcome::Deny(to_response(&challenge.respond(&error)));
-            return verdict;
+            return self.malformed();
         };
         let Some(route) = self.route(req.host.as_deref(), &path) else {
             verdict.outcome = Outcome::Deny(plain(StatusCode::FORBIDDEN));
@@ -313,6 +309,19 @@ impl Gateway {
             }
         }
         verdict
+    }
+
+    /// The answer to a request the gateway cannot route: `invalid_request`, as the core renders it.
+    pub(crate) fn malformed(&self) -> Verdict {
+        let error = Error::new(ErrorKind::InvalidRequest);
+        Verdict {
+            route: None,
+            outcome: Outcome::Deny(to_response(&self.inner.config.challenge.respond(&error))),
+            error: Some(error.kind()),
+            kid: None,
+            iss: None,
+            logged_claims: None,
+        }
     }
 
     fn logged_claims(&self, claims: &Value) -> Option<String> {

@@ -177,32 +177,39 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
     res
 }
 
-/// The original request a forward-auth call describes: nginx's configurable header (default
-/// `X-Original-URI`), Traefik's and Caddy's `X-Forwarded-*`, or Envoy's path after its prefix.
-fn original<'a>(gateway: &Gateway, req: &'a Request<Incoming>) -> Original<'a> {
+/// The original request a forward-auth call describes. Its URI comes from exactly one place,
+/// so a header the client sent through the proxy can never stand in for it: the configured
+/// header (`X-Original-URI` for nginx by default, `X-Forwarded-Uri` for Traefik and Caddy), or,
+/// with `envoy_path_prefix`, the request's own path after that prefix (Envoy `ext_authz`).
+/// `None` when neither is there: the proxy is not configured as documented.
+fn original<'a>(gateway: &Gateway, req: &'a Request<Incoming>) -> Option<Original<'a>> {
     let headers = req.headers();
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
     let config = gateway.config();
-    let uri = get(config.original_uri_header.as_str())
-        .or_else(|| get("x-forwarded-uri"))
-        .map(str::to_owned)
-        .or_else(|| {
+    let uri = match config.envoy_path_prefix.as_deref() {
+        Some(prefix) => {
             let own = req.uri().path_and_query().map_or("/", |p| p.as_str());
-            let prefix = config.envoy_path_prefix.as_deref()?;
-            let rest = own.strip_prefix(prefix)?;
-            Some(if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") })
-        })
-        .unwrap_or_else(|| req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned());
+            let rest = own.strip_prefix(prefix.trim_end_matches('/'))?;
+            if rest.starts_with('/') { rest.to_owned() } else { format!("/{rest}") }
+        }
+        None => get(config.original_uri_header.as_str())?.to_owned(),
+    };
     let method = get("x-forwarded-method")
-        .or_else(|| get("x-original-method"))
         .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
         .unwrap_or_else(|| req.method().clone());
     let host = get("x-forwarded-host").or_else(|| get("host")).map(str::to_owned);
-    Original { method, host, uri, headers }
+    Some(Original { method, host, uri, headers })
 }
 
 async fn forward_auth(gateway: &Gateway, req: &Request<Incoming>) -> (Response<Body>, Verdict, Method, String) {
-    let orig = original(gateway, req);
+    let Some(orig) = original(gateway, req) else {
+        let verdict = gateway.malformed();
+        let res = match &verdict.outcome {
+            Outcome::Deny(res) => res.clone().map(full),
+            Outcome::Allow(_) => plain(StatusCode::BAD_REQUEST).map(full),
+        };
+        return (res, verdict, req.method().clone(), log_path(req.uri().path()));
+    };
     let verdict = gateway.decide(&orig).await;
     let res = match &verdict.outcome {
         Outcome::Allow(headers) => {

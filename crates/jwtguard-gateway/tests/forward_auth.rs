@@ -9,9 +9,13 @@ use serde_json::json;
 use support::*;
 
 fn config(extra: &str) -> String {
+    with_forward_auth(extra, "")
+}
+
+fn with_forward_auth(extra: &str, forward_auth: &str) -> String {
     format!(
         "realm = \"shop\"\n{extra}\n[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\n\n\
-         [forward_auth]\nenvoy_path_prefix = \"/ext_authz\"\n{}{ROUTES}",
+         [forward_auth]\n{forward_auth}\n{}{ROUTES}",
         issuers_and_headers()
     )
 }
@@ -116,18 +120,19 @@ async fn dot_segments_cannot_reach_a_protected_path_through_a_public_one() {
 }
 
 #[tokio::test]
-async fn the_original_uri_decides_the_route_not_the_auth_path() {
+async fn the_original_uri_decides_the_route_and_without_it_the_request_is_invalid() {
     let gw = start(&config("")).await;
-    // The forward-auth request itself goes to /auth; without a header, /auth is routed ("/").
+    // The forward-auth request itself goes to /public/x: never routed on that.
     let res = client().get(format!("{}/public/x", gw.url(Mode::ForwardAuth))).send().await.unwrap();
-    assert_eq!(res.status(), 200, "no original-URI header: the request's own path");
-    let res = ask(&gw, "/orders", None).await;
-    assert_eq!(res.status(), 401);
+    assert_eq!(res.status(), 400, "no X-Original-URI: the proxy is not set up as documented");
+    assert!(header(&res, "www-authenticate").is_some_and(|v| v.contains("invalid_request")));
+    assert_eq!(ask(&gw, "/orders", None).await.status(), 401);
+    assert_eq!(ask(&gw, "/public/x", None).await.status(), 200);
 }
 
 #[tokio::test]
 async fn traefik_and_caddy_forwarded_headers_are_read() {
-    let gw = start(&config("")).await;
+    let gw = start(&with_forward_auth("", "original_uri_header = \"X-Forwarded-Uri\"")).await;
     let base = gw.url(Mode::ForwardAuth);
     let res = client()
         .get(format!("{base}/verify"))
@@ -154,13 +159,29 @@ async fn traefik_and_caddy_forwarded_headers_are_read() {
 }
 
 #[tokio::test]
+async fn a_client_sent_header_of_the_other_convention_is_ignored() {
+    // Behind Caddy or Traefik the client may add X-Original-URI itself: only X-Forwarded-Uri,
+    // which the proxy sets, counts.
+    let gw = start(&with_forward_auth("", "original_uri_header = \"X-Forwarded-Uri\"")).await;
+    let res = client()
+        .get(format!("{}/verify", gw.url(Mode::ForwardAuth)))
+        .header("X-Forwarded-Uri", "/orders")
+        .header("X-Original-URI", "/public/x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
 async fn envoy_ext_authz_path_after_the_prefix_is_the_original() {
-    let gw = start(&config("")).await;
+    let gw = start(&with_forward_auth("", "envoy_path_prefix = \"/ext_authz\"")).await;
     let base = gw.url(Mode::ForwardAuth);
     let res = client().post(format!("{base}/ext_authz/public/a?b=c")).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let res = client().post(format!("{base}/ext_authz/orders/1")).send().await.unwrap();
-    assert_eq!(res.status(), 401);
+    let res =
+        client().post(format!("{base}/ext_authz/orders/1")).header("X-Original-URI", "/public/a").send().await.unwrap();
+    assert_eq!(res.status(), 401, "a header cannot stand in for Envoy's path");
     let res = client()
         .post(format!("{base}/ext_authz/orders/1"))
         .bearer_auth(token_a(json!({ "scope": "orders:read" })))
@@ -169,6 +190,8 @@ async fn envoy_ext_authz_path_after_the_prefix_is_the_original() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(header(&res, "x-auth-request-user").as_deref(), Some("alice"));
+    let res = client().post(format!("{base}/elsewhere")).send().await.unwrap();
+    assert_eq!(res.status(), 400, "outside the prefix");
 }
 
 #[tokio::test]
