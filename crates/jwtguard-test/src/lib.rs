@@ -14,6 +14,7 @@ mod process;
 pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
+pub mod web_proxy;
 
 use std::path::PathBuf;
 
