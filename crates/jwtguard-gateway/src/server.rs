@@ -217,6 +217,15 @@ async fn forward_auth(gateway: &Gateway, req: &Request<Incoming>) -> (Response<B
             for (name, value) in headers {
                 res.headers_mut().append(name.clone(), value.clone());
             }
+            // Every configured claim header is in an allow answer, empty when the token lacks
+            // the claim (or there is no token): a proxy that copies it then overwrites a copy
+            // the client sent, and one that copies only present headers (Caddy before 2.7
+            // copied its placeholder text instead) has one to copy.
+            for name in gateway.claim_header_names() {
+                if !res.headers().contains_key(name) {
+                    res.headers_mut().insert(name.clone(), HeaderValue::from_static(""));
+                }
+            }
             res
         }
         Outcome::Deny(res) => res.clone().map(full),
