@@ -1,8 +1,10 @@
 //! The `jwtguard-gateway` binary: `jwtguard-gateway [--check] CONFIG.toml`.
 
+use std::future::Future;
+use std::io::Write;
 use std::process::ExitCode;
 
-use jwtguard_gateway::{Config, Gateway, LogFormat, Server};
+use jwtguard_gateway::{Config, Gateway, Server};
 
 const USAGE: &str =
     "usage: jwtguard-gateway [--check] CONFIG.toml\n\n  --check  read and check the configuration, then exit";
@@ -25,7 +27,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(78);
         }
     };
-    init_logging(&config);
+    jwtguard_gateway::init_logging(&config);
     let gateway = match Gateway::start(config).await {
         Ok(g) => g,
         Err(e) => {
@@ -37,6 +39,8 @@ async fn main() -> ExitCode {
         println!("{path}: ok");
         return ExitCode::SUCCESS;
     }
+    // Installed before the first listener is announced, so a SIGTERM from then on is a clean stop.
+    let shutdown = shutdown_signal();
     let server = match Server::bind(gateway).await {
         Ok(s) => s,
         Err(e) => {
@@ -46,38 +50,28 @@ async fn main() -> ExitCode {
     };
     for (addr, mode) in server.local_addrs() {
         tracing::info!(%addr, ?mode, "listening");
-        println!("listening on http://{addr} ({mode:?})");
+        // Not println!: a closed stdout is no reason to stop serving.
+        let _ = writeln!(std::io::stdout(), "listening on http://{addr} ({mode:?})");
     }
-    server.run(shutdown_signal()).await;
+    server.run(shutdown).await;
     ExitCode::SUCCESS
 }
 
-fn init_logging(config: &Config) {
-    let builder = tracing_subscriber::fmt().with_max_level(config.log_level()).with_writer(std::io::stderr);
-    let _ = match config.log_format() {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).try_init(),
-        LogFormat::Text => builder.try_init(),
-    };
-}
-
-/// SIGTERM or Ctrl-C.
-async fn shutdown_signal() {
+/// SIGTERM or Ctrl-C. The handlers are registered when this is called, not when it is first
+/// awaited.
+fn shutdown_signal() -> impl Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = ctrl_c => {}
             }
-        };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        let _ = ctrl_c.await;
     }
 }
