@@ -14,6 +14,7 @@
 
 pub mod config;
 mod gateway;
+mod metrics;
 mod server;
 
 pub use config::{Config, ConfigError, LogFormat, Mode};

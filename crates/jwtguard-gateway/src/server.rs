@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{ListenerConfig, Mode};
 use crate::gateway::{Gateway, Original, Outcome, Verdict, plain};
+use crate::metrics::Metrics;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Body = BoxBody<Bytes, BoxError>;
@@ -56,6 +57,7 @@ pub struct Server {
 struct Shared {
     gateway: Gateway,
     client: Client<HttpConnector, Incoming>,
+    metrics: Metrics,
 }
 
 impl Server {
@@ -91,7 +93,7 @@ impl Server {
             .pool_timer(TokioTimer::new())
             .build(connector);
         let drain = self.gateway.config().drain_timeout;
-        let shared = Arc::new(Shared { gateway: self.gateway, client });
+        let shared = Arc::new(Shared { gateway: self.gateway, client, metrics: Metrics::default() });
         let graceful = Arc::new(std::sync::Mutex::new(Some(GracefulShutdown::new())));
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut accepting = Vec::new();
@@ -157,6 +159,12 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
     if cfg.health && req.method() == Method::GET {
         match req.uri().path() {
             "/healthz" => return text(StatusCode::OK, "ok\n"),
+            "/metrics" => {
+                let mut res = text(StatusCode::OK, &shared.metrics.render(shared.gateway.is_ready()));
+                res.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+                return res;
+            }
             "/readyz" => {
                 let gateway = &shared.gateway;
                 return if gateway.is_ready() {
@@ -174,6 +182,14 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
         Mode::Proxy => proxy(shared, cfg, peer, req).await,
     };
     access_log(&verdict, &method, &path, res.status(), started);
+    let error_kind = verdict.error.map(|k| format!("{k:?}"));
+    shared.metrics.record(
+        cfg.mode,
+        verdict.outcome_name(),
+        res.status().as_u16(),
+        error_kind.as_deref(),
+        started.elapsed(),
+    );
     res
 }
 

@@ -220,11 +220,26 @@ async fn problem_json_bodies_come_from_the_core() {
 }
 
 #[tokio::test]
-async fn healthz_and_readyz_answer_on_static_keys() {
+async fn healthz_readyz_and_metrics_answer() {
     let gw = start(&config("")).await;
     let base = gw.url(Mode::ForwardAuth);
     assert_eq!(client().get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
     assert_eq!(client().get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+    ask(&gw, "/orders", None).await;
+    ask(&gw, "/public/x", None).await;
+    let res = client().get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains(r#"jwtguard_gateway_requests_total{mode="forward_auth",outcome="deny",status="401"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"jwtguard_gateway_requests_total{mode="forward_auth",outcome="allow",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"jwtguard_gateway_denials_total{error_kind="Missing"} 1"#), "{text}");
+    assert!(text.contains("jwtguard_gateway_ready 1"), "{text}");
 }
 
 #[tokio::test]
