@@ -43,6 +43,11 @@
 //! [proxy]
 //! strip_authorization = false              # remove the token before the upstream sees it
 //!
+//! [server]
+//! drain_timeout_secs = 30                  # on SIGTERM, how long requests in flight may finish
+//! require_https = false                    # refuse a token that came over plain HTTP, unless
+//! trusted_proxies = []                     # one of these says `X-Forwarded-Proto: https`
+//!
 //! [log]
 //! format = "json"
 //! level = "info"
@@ -225,6 +230,8 @@ pub struct Config {
     pub(crate) log_level: tracing::Level,
     pub(crate) log_claims: Vec<String>,
     pub(crate) drain_timeout: Duration,
+    pub(crate) require_https: bool,
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 // ---- the file as written ----
@@ -335,6 +342,10 @@ struct RawLog {
 #[serde(deny_unknown_fields)]
 struct RawServer {
     drain_timeout_secs: Option<u64>,
+    #[serde(default)]
+    require_https: bool,
+    #[serde(default)]
+    trusted_proxies: Vec<Spanned<String>>,
 }
 
 /// Headers the gateway never sets from a claim: they carry the request itself.
@@ -678,6 +689,22 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
         None => tracing::Level::INFO,
     };
 
+    let mut trusted_proxies = Vec::new();
+    for p in &raw.server.trusted_proxies {
+        trusted_proxies.push(
+            p.get_ref()
+                .parse::<std::net::IpAddr>()
+                .map_err(|_| src.at(p, "server.trusted_proxies", "an IP address such as 127.0.0.1 (no ranges)"))?,
+        );
+    }
+    if raw.server.require_https && trusted_proxies.is_empty() {
+        return Err(src.err(
+            None,
+            "server.require_https",
+            "the listeners speak plain HTTP, so require_https needs the trusted_proxies that terminate TLS",
+        ));
+    }
+
     let secs = |v: Option<u64>, default: u64| Duration::from_secs(v.unwrap_or(default));
     Ok(Config {
         file: src.file.to_owned(),
@@ -698,6 +725,8 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
         log_level,
         log_claims: raw.log.claims,
         drain_timeout: secs(raw.server.drain_timeout_secs, 30),
+        require_https: raw.server.require_https,
+        trusted_proxies,
     })
 }
 

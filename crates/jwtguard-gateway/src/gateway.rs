@@ -14,7 +14,7 @@ use http::{Method, StatusCode};
 use jwtguard_core::authz::{ClaimRule, Required, enforce};
 use jwtguard_core::pipeline::{self, Decision, Pass, Reject};
 use jwtguard_core::provider::{KeyProvider, KeySource};
-use jwtguard_core::{Error, ErrorKind, Guard, Rejection, RequestHead, Validator, Verified};
+use jwtguard_core::{Error, ErrorKind, Guard, Rejection, RequestHead, TokenSources, Validator, Verified};
 use jwtguard_jwks::{Oidc, RemoteJwks};
 use serde_json::Value;
 
@@ -71,6 +71,9 @@ pub(crate) struct Original<'a> {
     /// Path and query, as sent.
     pub(crate) uri: String,
     pub(crate) headers: &'a HeaderMap,
+    /// Whether the client's request came over HTTPS, as far as the gateway can trust: a
+    /// trusted proxy's `X-Forwarded-Proto: https`.
+    pub(crate) secure: bool,
 }
 
 impl<'h> RequestHead for Original<'h> {
@@ -275,6 +278,19 @@ impl Gateway {
             return verdict;
         };
         verdict.route = Some(route.label.clone());
+        if self.inner.config.require_https && !req.secure {
+            // RFC 6750 §5.3: a bearer token only over TLS. One sent in the clear is refused
+            // (and never reaches the service), also on a public route.
+            let sources = match &route.access {
+                Access::Guarded { guard, .. } => guard.token_sources().clone(),
+                Access::Public => TokenSources::default(),
+            };
+            if sources.extract(req).map_or_else(|e| e.kind() != ErrorKind::Missing, |_| true) {
+                let mut refused = self.malformed();
+                refused.route = verdict.route;
+                return refused;
+            }
+        }
         let Access::Guarded { guard, rules, claims } = &route.access else {
             return verdict;
         };

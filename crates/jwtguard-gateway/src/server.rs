@@ -178,7 +178,7 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
         }
     }
     let (res, verdict, method, path) = match cfg.mode {
-        Mode::ForwardAuth => forward_auth(&shared.gateway, &req).await,
+        Mode::ForwardAuth => forward_auth(&shared.gateway, peer, &req).await,
         Mode::Proxy => proxy(shared, cfg, peer, req).await,
     };
     access_log(&verdict, &method, &path, res.status(), started);
@@ -198,7 +198,7 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
 /// header (`X-Original-URI` for nginx by default, `X-Forwarded-Uri` for Traefik and Caddy), or,
 /// with `envoy_path_prefix`, the request's own path after that prefix (Envoy `ext_authz`).
 /// `None` when neither is there: the proxy is not configured as documented.
-fn original<'a>(gateway: &Gateway, req: &'a Request<Incoming>) -> Option<Original<'a>> {
+fn original<'a>(gateway: &Gateway, peer: SocketAddr, req: &'a Request<Incoming>) -> Option<Original<'a>> {
     let headers = req.headers();
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
     let config = gateway.config();
@@ -214,11 +214,15 @@ fn original<'a>(gateway: &Gateway, req: &'a Request<Incoming>) -> Option<Origina
         .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
         .unwrap_or_else(|| req.method().clone());
     let host = get("x-forwarded-host").or_else(|| get("host")).map(str::to_owned);
-    Some(Original { method, host, uri, headers })
+    Some(Original { method, host, uri, headers, secure: forwarded_https(gateway, peer, headers) })
 }
 
-async fn forward_auth(gateway: &Gateway, req: &Request<Incoming>) -> (Response<Body>, Verdict, Method, String) {
-    let Some(orig) = original(gateway, req) else {
+async fn forward_auth(
+    gateway: &Gateway,
+    peer: SocketAddr,
+    req: &Request<Incoming>,
+) -> (Response<Body>, Verdict, Method, String) {
+    let Some(orig) = original(gateway, peer, req) else {
         let verdict = gateway.malformed();
         let res = match &verdict.outcome {
             Outcome::Deny(res) => res.clone().map(full),
@@ -261,8 +265,10 @@ async fn proxy(
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let method = req.method().clone();
     let path = log_path(&uri);
+    let secure = forwarded_https(gateway, peer, req.headers());
     let mut verdict = {
-        let orig = Original { method: method.clone(), host: host.clone(), uri: uri.clone(), headers: req.headers() };
+        let orig =
+            Original { method: method.clone(), host: host.clone(), uri: uri.clone(), headers: req.headers(), secure };
         gateway.decide(&orig).await
     };
     let claim_headers = match std::mem::replace(&mut verdict.outcome, Outcome::Allow(Vec::new())) {
@@ -289,7 +295,8 @@ async fn proxy(
     {
         parts.headers.insert(HeaderName::from_static("x-forwarded-host"), v);
     }
-    parts.headers.insert(HeaderName::from_static("x-forwarded-proto"), HeaderValue::from_static("http"));
+    let proto = if secure { "https" } else { "http" };
+    parts.headers.insert(HeaderName::from_static("x-forwarded-proto"), HeaderValue::from_static(proto));
     let forwarded_for = match parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(prior) => format!("{prior}, {}", peer.ip()),
         None => peer.ip().to_string(),
@@ -319,6 +326,15 @@ async fn proxy(
         }
     };
     (res, verdict, method, path)
+}
+
+/// `true` when a trusted proxy (by its address) says the client used HTTPS: one
+/// `X-Forwarded-Proto` header whose value is `https`. The listeners themselves speak plain HTTP.
+fn forwarded_https(gateway: &Gateway, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    let trusted = gateway.config().trusted_proxies.contains(&peer.ip().to_canonical());
+    let mut proto = headers.get_all("x-forwarded-proto").iter();
+    trusted
+        && matches!((proto.next(), proto.next()), (Some(v), None) if v.as_bytes().trim_ascii().eq_ignore_ascii_case(b"https"))
 }
 
 /// The upstream URI for a request target: the upstream's scheme and authority, its path as a

@@ -276,3 +276,28 @@ async fn readyz_waits_for_a_remote_key_set_and_unknown_kid_refetches() {
         .token(&claims(ISS_A, json!({})));
     assert_eq!(ask(&gw, "/", Some(&token2)).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_token_over_plain_http_is_refused_unless_a_trusted_proxy_says_https() {
+    let trusted = start(&config("[server]\nrequire_https = true\ntrusted_proxies = [\"127.0.0.1\"]")).await;
+    let token = token_a(json!({}));
+    let ask_with = |gw: &Running, proto: Option<&'static str>| {
+        let mut req = client()
+            .get(format!("{}/auth", gw.url(Mode::ForwardAuth)))
+            .header("X-Original-URI", "/")
+            .bearer_auth(&token);
+        if let Some(p) = proto {
+            req = req.header("X-Forwarded-Proto", p);
+        }
+        req.send()
+    };
+    let res = ask_with(&trusted, None).await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(header(&res, "www-authenticate").is_some_and(|v| v.contains("invalid_request")));
+    assert_eq!(ask_with(&trusted, Some("http")).await.unwrap().status(), 400);
+    assert_eq!(ask_with(&trusted, Some("https")).await.unwrap().status(), 200);
+    assert_eq!(ask(&trusted, "/", None).await.status(), 401, "no token: the usual answer");
+
+    let untrusted = start(&config("[server]\nrequire_https = true\ntrusted_proxies = [\"10.9.8.7\"]")).await;
+    assert_eq!(ask_with(&untrusted, Some("https")).await.unwrap().status(), 400, "only a trusted proxy is believed");
+}

@@ -258,3 +258,16 @@ fn missing_file_names_the_file() {
     assert_eq!(e.line(), None);
     assert!(e.to_string().contains("no-such-gateway.toml"), "{e}");
 }
+
+#[test]
+fn bad_trusted_proxy_names_its_line() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[server]\nrequire_https = true\ntrusted_proxies = [\"10.0.0.0/8\"]\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "10.0.0.0/8")), "server.trusted_proxies"));
+}
+
+#[test]
+fn require_https_needs_trusted_proxies() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[server]\nrequire_https = true\n");
+    assert_eq!(err(&text).key(), "server.require_https");
+}
