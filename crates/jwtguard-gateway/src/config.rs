@@ -12,6 +12,8 @@
 //! [[listener]]
 //! addr = "127.0.0.1:9000"
 //! mode = "forward_auth"            # or "proxy" (then `upstream = "http://127.0.0.1:8080"`)
+//! # tls_cert = "tls/chain.pem"     # HTTPS: chain and key (PEM), reloaded when the files change
+//! # tls_key = "tls/key.pem"        # or on SIGHUP
 //!
 //! [[issuer]]
 //! name = "main"
@@ -161,6 +163,8 @@ pub(crate) struct ListenerConfig {
     pub(crate) mode: Mode,
     pub(crate) upstream: Option<http::Uri>,
     pub(crate) health: bool,
+    /// Certificate chain and key files (PEM): an HTTPS listener.
+    pub(crate) tls: Option<(PathBuf, PathBuf)>,
 }
 
 #[derive(Debug, Clone)]
@@ -267,6 +271,8 @@ struct RawListener {
     mode: Mode,
     upstream: Option<Spanned<String>>,
     health: Option<bool>,
+    tls_cert: Option<Spanned<String>>,
+    tls_key: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -489,11 +495,22 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
             (Mode::ForwardAuth, None) => None,
             (Mode::Proxy, Some(u)) => Some(upstream_uri(src, u, &key("upstream"))?),
         };
+        let tls = match (&l_.tls_cert, &l_.tls_key) {
+            (None, None) => None,
+            (Some(cert), Some(tls_key)) => {
+                let (cert_path, key_path) = (src.path(cert.get_ref()), src.path(tls_key.get_ref()));
+                crate::tls::load(&cert_path, &key_path).map_err(|e| src.at(cert, key("tls_cert"), e))?;
+                Some((cert_path, key_path))
+            }
+            (Some(c), None) => return Err(src.at(c, key("tls_key"), "tls_cert needs tls_key")),
+            (None, Some(k)) => return Err(src.at(k, key("tls_cert"), "tls_key needs tls_cert")),
+        };
         listeners.push(ListenerConfig {
             addr,
             mode: l_.mode,
             upstream,
             health: l_.health.unwrap_or(l_.mode == Mode::ForwardAuth),
+            tls,
         });
     }
 

@@ -16,6 +16,7 @@ pub mod config;
 mod gateway;
 mod metrics;
 mod server;
+mod tls;
 
 pub use config::{Config, ConfigError, LogFormat, Mode};
 pub use gateway::Gateway;

@@ -16,12 +16,13 @@ use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
 
 use crate::config::{ListenerConfig, Mode};
 use crate::gateway::{Gateway, Original, Outcome, Verdict, plain};
 use crate::metrics::Metrics;
+use crate::tls::{Certificate, RELOAD_CHECK};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Body = BoxBody<Bytes, BoxError>;
@@ -51,7 +52,7 @@ const HOP_BY_HOP: &[&str] = &[
 #[derive(Debug)]
 pub struct Server {
     gateway: Gateway,
-    listeners: Vec<(TcpListener, ListenerConfig)>,
+    listeners: Vec<(TcpListener, ListenerConfig, Option<Arc<Certificate>>)>,
 }
 
 struct Shared {
@@ -71,14 +72,20 @@ impl Server {
             let listener = TcpListener::bind(l.addr)
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", l.addr)))?;
-            listeners.push((listener, l.clone()));
+            let cert = match &l.tls {
+                Some((cert, key)) => Some(Arc::new(
+                    Certificate::new(cert, key).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?,
+                )),
+                None => None,
+            };
+            listeners.push((listener, l.clone(), cert));
         }
         Ok(Server { gateway, listeners })
     }
 
     /// The bound addresses with their modes, in the order of the file.
     pub fn local_addrs(&self) -> Vec<(SocketAddr, Mode)> {
-        self.listeners.iter().filter_map(|(l, c)| l.local_addr().ok().map(|a| (a, c.mode))).collect()
+        self.listeners.iter().filter_map(|(l, c, _)| l.local_addr().ok().map(|a| (a, c.mode))).collect()
     }
 
     /// Serves until `shutdown` completes, then stops accepting and waits for the requests in
@@ -94,14 +101,17 @@ impl Server {
             .build(connector);
         let drain = self.gateway.config().drain_timeout;
         let shared = Arc::new(Shared { gateway: self.gateway, client, metrics: Metrics::default() });
-        let graceful = Arc::new(std::sync::Mutex::new(Some(GracefulShutdown::new())));
+        let graceful = Arc::new(GracefulShutdown::new());
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let mut accepting = Vec::new();
-        for (listener, cfg) in self.listeners {
+        for (listener, cfg, cert) in self.listeners {
             let shared = shared.clone();
             let graceful = graceful.clone();
             let mut stop = stop_rx.clone();
             let cfg = Arc::new(cfg);
+            if let Some(cert) = &cert {
+                accepting.push(tokio::spawn(reload_certificate(cert.clone(), stop_rx.clone())));
+            }
             accepting.push(tokio::spawn(async move {
                 loop {
                     let (stream, peer) = tokio::select! {
@@ -116,24 +126,21 @@ impl Server {
                         },
                     };
                     let _ = stream.set_nodelay(true);
-                    let shared = shared.clone();
-                    let cfg = cfg.clone();
-                    let service = hyper::service::service_fn(move |req| {
-                        let shared = shared.clone();
-                        let cfg = cfg.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, &cfg, peer, req).await) }
-                    });
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(Duration::from_secs(30))
-                        .serve_connection(TokioIo::new(stream), service);
-                    let watched = match graceful.lock().ok().and_then(|g| g.as_ref().map(|g| g.watch(conn))) {
-                        Some(watched) => watched,
-                        None => return,
-                    };
+                    let (shared, cfg) = (shared.clone(), cfg.clone());
+                    let acceptor = cert.as_ref().map(|c| c.acceptor());
+                    // Made here, while accepting: a watcher made after the shutdown began would miss it.
+                    let watcher = graceful.watcher();
                     tokio::spawn(async move {
-                        if let Err(e) = watched.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                        match acceptor {
+                            None => serve_connection(stream, watcher, shared, cfg, peer).await,
+                            Some(None) => tracing::warn!("TLS configuration unavailable; connection closed"),
+                            Some(Some(acceptor)) => {
+                                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
+                                    Ok(Ok(tls)) => serve_connection(tls, watcher, shared, cfg, peer).await,
+                                    Ok(Err(e)) => tracing::debug!(error = %e, "TLS handshake failed"),
+                                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                                }
+                            }
                         }
                     });
                 }
@@ -145,11 +152,54 @@ impl Server {
         for task in accepting {
             let _ = task.await;
         }
-        let graceful = graceful.lock().ok().and_then(|mut g| g.take());
-        if let Some(graceful) = graceful
+        // The accepting tasks held the other references; they are done.
+        if let Ok(graceful) = Arc::try_unwrap(graceful)
             && tokio::time::timeout(drain, graceful.shutdown()).await.is_err()
         {
             tracing::warn!(after = ?drain, "drain timeout: closing connections still open");
+        }
+    }
+}
+
+/// Serves one connection (plain or TLS) until it closes, watched for the graceful shutdown.
+async fn serve_connection<I>(io: I, watcher: Watcher, shared: Arc<Shared>, cfg: Arc<ListenerConfig>, peer: SocketAddr)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let shared = shared.clone();
+        let cfg = cfg.clone();
+        async move { Ok::<_, Infallible>(handle(&shared, &cfg, peer, req).await) }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30))
+        .serve_connection(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(conn).await {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Reloads a listener's certificate when its files change, or on SIGHUP, until `stop`.
+async fn reload_certificate(cert: Arc<Certificate>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    loop {
+        #[cfg(unix)]
+        let sighup = async {
+            match hangup.as_mut() {
+                Some(h) => {
+                    h.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let sighup = std::future::pending::<()>();
+        tokio::select! {
+            _ = stop.changed() => return,
+            _ = sighup => cert.reload(true),
+            _ = tokio::time::sleep(RELOAD_CHECK) => cert.reload(false),
         }
     }
 }
@@ -265,7 +315,7 @@ async fn proxy(
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let method = req.method().clone();
     let path = log_path(&uri);
-    let secure = forwarded_https(gateway, peer, req.headers());
+    let secure = cfg.tls.is_some() || forwarded_https(gateway, peer, req.headers());
     let mut verdict = {
         let orig =
             Original { method: method.clone(), host: host.clone(), uri: uri.clone(), headers: req.headers(), secure };

@@ -271,3 +271,15 @@ fn require_https_needs_trusted_proxies() {
     let text = format!("{LISTENER}{ISSUER}{ROUTE}[server]\nrequire_https = true\n");
     assert_eq!(err(&text).key(), "server.require_https");
 }
+
+#[test]
+fn tls_files_that_do_not_load_name_their_line() {
+    let text = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\ntls_cert = \"p256.pub.pem\"\ntls_key = \"p256.key.pem\"\n{ISSUER}{ROUTE}"
+    );
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(4), "listener[0].tls_cert"));
+    let half =
+        format!("[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\ntls_cert = \"x.pem\"\n{ISSUER}{ROUTE}");
+    assert_eq!(err(&half).key(), "listener[0].tls_key");
+}
