@@ -74,11 +74,16 @@ pub(crate) struct Original<'a> {
     /// Whether the client's request came over HTTPS, as far as the gateway can trust: a
     /// trusted proxy's `X-Forwarded-Proto: https`.
     pub(crate) secure: bool,
+    /// Forward-auth: the answer goes to a proxy that reads its status, never to a gRPC client,
+    /// so the core must not render a refusal in gRPC form (HTTP 200 with `grpc-status`), which
+    /// a proxy would take for an allow. The request's `Content-Type` is hidden from it.
+    pub(crate) for_proxy: bool,
 }
 
 impl<'h> RequestHead for Original<'h> {
     fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a, 'h> {
-        self.headers.get_all(name).into_iter().map(HeaderValue::as_bytes)
+        let hidden = self.for_proxy && name.eq_ignore_ascii_case("content-type");
+        self.headers.get_all(name).into_iter().map(HeaderValue::as_bytes).filter(move |_| !hidden)
     }
 
     fn query(&self) -> Option<&str> {

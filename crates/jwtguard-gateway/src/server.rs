@@ -264,7 +264,7 @@ fn original<'a>(gateway: &Gateway, peer: SocketAddr, req: &'a Request<Incoming>)
         .and_then(|m| Method::from_bytes(m.as_bytes()).ok())
         .unwrap_or_else(|| req.method().clone());
     let host = get("x-forwarded-host").or_else(|| get("host")).map(str::to_owned);
-    Some(Original { method, host, uri, headers, secure: forwarded_https(gateway, peer, headers) })
+    Some(Original { method, host, uri, headers, secure: forwarded_https(gateway, peer, headers), for_proxy: true })
 }
 
 async fn forward_auth(
@@ -298,7 +298,14 @@ async fn forward_auth(
             }
             res
         }
-        Outcome::Deny(res) => res.clone().map(full),
+        Outcome::Deny(res) => {
+            let mut res = res.clone().map(full);
+            // Never a 2xx for a refusal: the proxy would let the request through.
+            if res.status().is_success() {
+                *res.status_mut() = StatusCode::UNAUTHORIZED;
+            }
+            res
+        }
     };
     let path = log_path(&orig.uri);
     (res, verdict, orig.method, path)
@@ -317,8 +324,14 @@ async fn proxy(
     let path = log_path(&uri);
     let secure = cfg.tls.is_some() || forwarded_https(gateway, peer, req.headers());
     let mut verdict = {
-        let orig =
-            Original { method: method.clone(), host: host.clone(), uri: uri.clone(), headers: req.headers(), secure };
+        let orig = Original {
+            method: method.clone(),
+            host: host.clone(),
+            uri: uri.clone(),
+            headers: req.headers(),
+            secure,
+            for_proxy: false,
+        };
         gateway.decide(&orig).await
     };
     let claim_headers = match std::mem::replace(&mut verdict.outcome, Outcome::Allow(Vec::new())) {

@@ -301,3 +301,23 @@ async fn a_token_over_plain_http_is_refused_unless_a_trusted_proxy_says_https() 
     let untrusted = start(&config("[server]\nrequire_https = true\ntrusted_proxies = [\"10.9.8.7\"]")).await;
     assert_eq!(ask_with(&untrusted, Some("https")).await.unwrap().status(), 400, "only a trusted proxy is believed");
 }
+
+#[tokio::test]
+async fn a_grpc_request_is_refused_with_an_http_status_a_proxy_reads_as_deny() {
+    // The core answers a gRPC client with HTTP 200 + grpc-status; to nginx, Caddy, Traefik or
+    // Envoy a 200 from the auth service means allow.
+    let gw = start(&config("")).await;
+    let base = gw.url(Mode::ForwardAuth);
+    for token in [None, Some(forged_a())] {
+        let mut req = client()
+            .post(format!("{base}/auth"))
+            .header("X-Original-URI", "/orders/x")
+            .header("Content-Type", "application/grpc");
+        if let Some(t) = &token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 401, "token: {}", token.is_some());
+        assert_eq!(header(&res, "grpc-status"), None);
+    }
+}

@@ -140,3 +140,17 @@ async fn shutdown_drains_a_request_in_flight_and_refuses_new_connections() {
     assert_eq!(res.status(), 200);
     stopping.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_grpc_client_gets_the_grpc_form_of_the_refusal_and_the_upstream_nothing() {
+    let up = Upstream::start().await;
+    let gw = start(&config(&up, "")).await;
+    let res = client()
+        .post(format!("{}/orders", gw.url(Mode::Proxy)))
+        .header("Content-Type", "application/grpc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&res, "grpc-status").as_deref(), Some("16"));
+    assert_eq!(up.hits(), 0);
+}
