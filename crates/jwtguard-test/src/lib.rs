@@ -18,6 +18,7 @@ pub mod redis_server;
 #[cfg(feature = "stores")]
 pub mod store_suite;
 pub mod tcp_proxy;
+pub mod web_proxy;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,285 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+
+/// A config file next to the fixture keys, so `pem_files = ["p256.pub.pem"]` resolves.
+fn at_keys() -> PathBuf {
+    jwtguard_test::key_path("gateway.toml")
+}
+
+const LISTENER: &str = "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\n";
+const ISSUER: &str = "[[issuer]]\nname = \"main\"\nissuer = \"https://a.example\"\nalgorithms = [\"ES256\"]\npem_files = [\"p256.pub.pem\"]\n";
+const ROUTE: &str = "[[route]]\npath = \"/\"\n";
+
+fn err(text: &str) -> ConfigError {
+    match Config::from_str_at(text, at_keys()) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => e,
+    }
+}
+
+/// The line `needle` is on in `text`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn a_complete_file_is_accepted() {
+    let text = format!(
+        "realm = \"shop\"\n{LISTENER}\n[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"proxy\"\nupstream = \"http://127.0.0.1:8080\"\n\
+         {ISSUER}audiences = [\"orders\"]\n\n[[issuer]]\nname = \"other\"\nissuer = \"https://b.example\"\nalgorithms = [\"RS256\"]\n\
+         pem_files = [\"rsa.pub.pem\"]\n\n{ROUTE}scopes = [\"orders:read\"]\nclaims = {{ tenant = \"acme\" }}\n\n\
+         [[route]]\npath = \"/public\"\npublic = true\n\n[headers]\n\"X-Auth-Request-User\" = \"sub\"\n\
+         \"X-Auth-Request-Scopes\" = \"@scopes\"\n\"X-Jwt-Payload\" = \"@payload\"\n\n[log]\nformat = \"text\"\nlevel = \"debug\"\n"
+    );
+    let config = Config::from_str_at(&text, at_keys()).unwrap();
+    assert_eq!(config.listeners.len(), 2);
+    assert_eq!(config.routes[0].issuers, [0, 1], "a route without `issuers` accepts every issuer");
+    assert_eq!(config.headers.len(), 3);
+    assert_eq!(config.challenge.realm(), "shop");
+    assert_eq!(config.log_format, LogFormat::Text);
+}
+
+#[test]
+fn toml_syntax_error_names_file_and_line() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[headers\n");
+    let e = err(&text);
+    assert_eq!(e.file(), at_keys());
+    assert_eq!(e.line(), Some(line_of(&text, "[headers")));
+}
+
+#[test]
+fn unknown_key_names_its_line_and_key() {
+    let text = format!("{LISTENER}{ISSUER}audience = [\"x\"]\n{ROUTE}");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "audience =")), "audience"));
+    assert!(e.message().contains("unknown field"), "{e}");
+}
+
+#[test]
+fn unknown_mode_names_its_line() {
+    let text = format!("[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"sideways\"\n{ISSUER}{ROUTE}");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(3), "mode"));
+}
+
+#[test]
+fn missing_listener_is_an_error() {
+    let e = err(&format!("{ISSUER}{ROUTE}"));
+    assert_eq!(e.key(), "listener");
+}
+
+#[test]
+fn bad_listen_address_names_its_line() {
+    let text = format!("[[listener]]\naddr = \"localhost\"\nmode = \"forward_auth\"\n{ISSUER}{ROUTE}");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(2), "listener[0].addr"));
+}
+
+#[test]
+fn proxy_listener_needs_an_http_upstream() {
+    let e = err(&format!("[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"proxy\"\n{ISSUER}{ROUTE}"));
+    assert_eq!((e.line(), e.key()), (Some(1), "listener[0].upstream"));
+    let text = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"proxy\"\nupstream = \"https://x.example\"\n{ISSUER}{ROUTE}"
+    );
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(4), "listener[0].upstream"));
+}
+
+#[test]
+fn forward_auth_listener_with_upstream_is_an_error() {
+    let text = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\nupstream = \"http://127.0.0.1:1\"\n{ISSUER}{ROUTE}"
+    );
+    assert_eq!(err(&text).line(), Some(4));
+}
+
+#[test]
+fn unreadable_pem_file_names_the_file_line_and_key() {
+    let text = format!(
+        "{LISTENER}[[issuer]]\nname = \"main\"\nalgorithms = [\"ES256\"]\npem_files = [\"p256.pub.pem\", \"nope.pem\"]\n{ROUTE}"
+    );
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "nope.pem")), "issuer[0].pem_files"));
+    assert!(e.message().contains("nope.pem"), "{e}");
+    assert!(e.to_string().starts_with(&format!(
+        "{}:{}: issuer[0].pem_files: ",
+        at_keys().display(),
+        e.line().unwrap()
+    )));
+}
+
+#[test]
+fn bad_jwks_file_names_its_line() {
+    let text =
+        format!("{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\"]\njwks_file = \"p256.pub.pem\"\n{ROUTE}");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "jwks_file")), "issuer[0].jwks_file"));
+}
+
+#[test]
+fn unknown_algorithm_names_its_line() {
+    let text = format!(
+        "{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\", \"none\"]\npem_files = [\"p256.pub.pem\"]\n{ROUTE}"
+    );
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "algorithms")), "issuer[0].algorithms"));
+}
+
+#[test]
+fn empty_algorithm_list_is_an_error() {
+    let text = format!("{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = []\npem_files = [\"p256.pub.pem\"]\n{ROUTE}");
+    assert_eq!(err(&text).key(), "issuer[0].algorithms");
+}
+
+#[test]
+fn issuer_needs_exactly_one_key_source() {
+    let text = format!(
+        "{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\"]\npem_files = [\"p256.pub.pem\"]\njwks_url = \"https://x.example/jwks\"\n{ROUTE}"
+    );
+    assert_eq!(err(&text).key(), "issuer[0]");
+    let none = format!("{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\"]\n{ROUTE}");
+    assert_eq!(err(&none).key(), "issuer[0]");
+}
+
+#[test]
+fn bad_jwks_url_names_its_line() {
+    let text = format!("{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\"]\njwks_url = \"ftp://x\"\n{ROUTE}");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "jwks_url")), "issuer[0].jwks_url"));
+}
+
+#[test]
+fn discovery_needs_an_issuer() {
+    let text = format!("{LISTENER}[[issuer]]\nname = \"m\"\nalgorithms = [\"ES256\"]\ndiscovery = true\n{ROUTE}");
+    assert_eq!(err(&text).key(), "issuer[0].discovery");
+}
+
+#[test]
+fn duplicate_issuer_name_names_the_second() {
+    let text = format!("{LISTENER}{ISSUER}{}{ROUTE}", ISSUER.replace("a.example", "b.example"));
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(10), "issuer[1].name"));
+}
+
+#[test]
+fn route_naming_an_unknown_issuer_names_its_line() {
+    let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\nissuers = [\"main\", \"mian\"]\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "mian")), "route[0].issuers"));
+    assert!(e.message().contains("mian"));
+}
+
+#[test]
+fn issuers_sharing_a_route_need_an_iss() {
+    let text = format!(
+        "{LISTENER}{ISSUER}[[issuer]]\nname = \"x\"\nalgorithms = [\"RS256\"]\npem_files = [\"rsa.pub.pem\"]\n{ROUTE}"
+    );
+    assert_eq!(err(&text).key(), "route[0].issuers");
+}
+
+#[test]
+fn route_path_must_start_with_a_slash() {
+    let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"api\"\n");
+    assert_eq!(err(&text).key(), "route[0].path");
+}
+
+#[test]
+fn public_route_with_rules_is_an_error() {
+    let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\npublic = true\nscopes = [\"a\"]\n");
+    assert_eq!(err(&text).key(), "route[0].public");
+}
+
+#[test]
+fn optional_route_with_rules_is_an_error() {
+    let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\noptional = true\nroles = [\"a\"]\n");
+    assert_eq!(err(&text).key(), "route[0].optional");
+}
+
+#[test]
+fn scope_with_a_quote_is_an_error() {
+    let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\nscopes = [\"a\\\"b\"]\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "scopes")), "route[0].scopes"));
+}
+
+#[test]
+fn no_route_is_an_error() {
+    assert_eq!(err(&format!("{LISTENER}{ISSUER}")).key(), "route");
+}
+
+#[test]
+fn protected_route_without_any_issuer_is_an_error() {
+    assert_eq!(err(&format!("{LISTENER}{ROUTE}")).key(), "route[0].issuers");
+}
+
+#[test]
+fn invalid_header_name_names_its_line() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[headers]\n\"X User\" = \"sub\"\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "X User")), "headers.X User"));
+}
+
+#[test]
+fn reserved_header_cannot_carry_a_claim() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[headers]\n\"Authorization\" = \"sub\"\n");
+    assert_eq!(err(&text).key(), "headers.Authorization");
+}
+
+#[test]
+fn unknown_special_header_source_is_an_error() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[headers]\n\"X-A\" = \"@everything\"\n");
+    assert_eq!(err(&text).key(), "headers.X-A");
+}
+
+#[test]
+fn bad_log_level_names_its_line() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[log]\nlevel = \"loud\"\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "loud")), "log.level"));
+}
+
+#[test]
+fn bad_realm_names_its_line() {
+    let text = format!("realm = \"a\\nb\"\n{LISTENER}{ISSUER}{ROUTE}");
+    assert_eq!((err(&text).line(), err(&text).key()), (Some(1), "realm"));
+}
+
+#[test]
+fn bad_envoy_prefix_is_an_error() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[forward_auth]\nenvoy_path_prefix = \"ext_authz/\"\n");
+    assert_eq!(err(&text).key(), "forward_auth.envoy_path_prefix");
+}
+
+#[test]
+fn missing_file_names_the_file() {
+    let e = Config::from_file(jwtguard_test::key_path("no-such-gateway.toml")).unwrap_err();
+    assert_eq!(e.line(), None);
+    assert!(e.to_string().contains("no-such-gateway.toml"), "{e}");
+}
+
+#[test]
+fn bad_trusted_proxy_names_its_line() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[server]\nrequire_https = true\ntrusted_proxies = [\"10.0.0.0/8\"]\n");
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(line_of(&text, "10.0.0.0/8")), "server.trusted_proxies"));
+}
+
+#[test]
+fn require_https_needs_trusted_proxies() {
+    let text = format!("{LISTENER}{ISSUER}{ROUTE}[server]\nrequire_https = true\n");
+    assert_eq!(err(&text).key(), "server.require_https");
+}
+
+#[test]
+fn tls_files_that_do_not_load_name_their_line() {
+    let text = format!(
+        "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\ntls_cert = \"p256.pub.pem\"\ntls_key = \"p256.key.pem\"\n{ISSUER}{ROUTE}"
+    );
+    let e = err(&text);
+    assert_eq!((e.line(), e.key()), (Some(4), "listener[0].tls_cert"));
+    let half =
+        format!("[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\ntls_cert = \"x.pem\"\n{ISSUER}{ROUTE}");
+    assert_eq!(err(&half).key(), "listener[0].tls_key");
+}
