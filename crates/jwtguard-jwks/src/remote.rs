@@ -83,6 +83,10 @@ struct Shared {
 #[derive(Clone)]
 struct Fetched {
     keys: Arc<KeySet>,
+    /// The document they were parsed from: an unchanged document keeps the same `Arc`, so the
+    /// verified-token cache (which matches entries to the key set they were verified with) keeps
+    /// its entries across refetches that change nothing.
+    doc: Box<[u8]>,
     at: Instant,
     /// How long these keys count as fresh (`max-age` within bounds, or the interval).
     fresh_for: Duration,
@@ -241,11 +245,7 @@ impl Shared {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         jwtguard_core::telemetry::keys_fetched(result.is_ok(), i64::try_from(now).unwrap_or(i64::MAX));
         let outcome = match result {
-            Ok((keys, max_age)) => {
-                let keys = Arc::new(keys);
-                self.install(keys.clone(), max_age);
-                Ok(keys)
-            }
+            Ok((keys, max_age, doc)) => Ok(self.install(keys, max_age, doc)),
             Err(err) => {
                 tracing::warn!(url = %self.url, error = %err, source = ?std::error::Error::source(&err), "JWKS fetch failed; keeping the last good keys");
                 self.current().ok_or(err)
@@ -258,21 +258,28 @@ impl Shared {
         outcome
     }
 
-    fn install(&self, keys: Arc<KeySet>, max_age: Option<Duration>) {
+    /// Installs freshly fetched keys and returns the set now current: the same `Arc` as before
+    /// when the document did not change.
+    fn install(&self, keys: KeySet, max_age: Option<Duration>, doc: Box<[u8]>) -> Arc<KeySet> {
         let fresh_for = self.next_refetch(max_age);
         let kids = |k: &KeySet| k.keys().iter().filter_map(|k| k.kid().map(str::to_owned)).collect::<Vec<_>>();
-        if let Ok(mut slot) = self.keys.write() {
-            let before = slot.as_ref().map(|f| kids(&f.keys));
-            let after = kids(&keys);
-            if before.as_ref() != Some(&after) {
-                tracing::info!(url = %self.url, kids = ?after, "JWKS keys changed");
+        let Ok(mut slot) = self.keys.write() else { return Arc::new(keys) };
+        let keys = match slot.as_ref() {
+            Some(old) if old.doc == doc => old.keys.clone(),
+            old => {
+                let after = kids(&keys);
+                if old.map(|f| kids(&f.keys)).as_ref() != Some(&after) {
+                    tracing::info!(url = %self.url, kids = ?after, "JWKS keys changed");
+                }
+                Arc::new(keys)
             }
-            *slot = Some(Fetched { keys, at: Instant::now(), fresh_for });
-        }
+        };
+        *slot = Some(Fetched { keys: keys.clone(), doc, at: Instant::now(), fresh_for });
+        keys
     }
 
     /// One bounded HTTP fetch and parse. Returns the keys and the `max-age`, if any.
-    async fn fetch(&self) -> Result<(KeySet, Option<Duration>), Error> {
+    async fn fetch(&self) -> Result<(KeySet, Option<Duration>, Box<[u8]>), Error> {
         self.fetches.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(url = %self.url, "fetching JWKS");
         let fetched =
@@ -291,7 +298,7 @@ impl Shared {
         if keys.is_empty() {
             return Err(Error::with_source(ErrorKind::KeysUnavailable, ConfigError::NoUsableKey));
         }
-        Ok((keys, fetched.max_age))
+        Ok((keys, fetched.max_age, fetched.body.into()))
     }
 
     /// When the background task should look again after a fetch.

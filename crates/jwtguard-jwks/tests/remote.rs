@@ -350,3 +350,24 @@ async fn symmetric_key_in_a_remote_jwks_is_refused_unless_opted_in() {
     let v = Validator::builder(opted_in, [Algorithm::HS256]).build().unwrap();
     assert!(v.verify_async::<Value>(&forged).await.is_ok());
 }
+
+/// Review finding: every refetch installed a new key set, and the verified-token cache (which
+/// matches an entry to the key set it was verified with) lost every entry, even when the JWKS had
+/// not changed, so anyone sending unknown kids could flush it once per cooldown.
+#[tokio::test]
+async fn an_unchanged_jwks_keeps_the_verified_token_cache() {
+    let idp = Idp::start(&[("k1", Fixture::P256)]).await;
+    let jwks = ready(&idp).await;
+    let v = validator(&jwks);
+    let token = token("k1", Fixture::P256);
+    v.verify_async::<Value>(&token).await.unwrap();
+    v.verify_async::<Value>(&token).await.unwrap();
+    assert_eq!(v.cache_stats().unwrap().hits, 1);
+    jwks.refetch().await.unwrap();
+    v.verify_async::<Value>(&token).await.unwrap();
+    assert_eq!(v.cache_stats().unwrap().hits, 2, "the same document: the same key set, the entry holds");
+    idp.set(&[("k1", Fixture::P256), ("k2", Fixture::P256b)]);
+    jwks.refetch().await.unwrap();
+    v.verify_async::<Value>(&token).await.unwrap();
+    assert_eq!(v.cache_stats().unwrap().hits, 2, "a changed document: verified again");
+}
