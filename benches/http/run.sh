@@ -22,8 +22,10 @@
 # no auth; wrk's p50 and p99 latency; the server's CPU time per request (utime + stime of the
 # whole process from /proc/<pid>/stat over the timed run, divided by the requests wrk counted)
 # and that minus no auth's; the server's CPU use (100% = the core it is pinned to: below about
-# 90% the load generator, not the server, was the limit); and, with the cache on, the share of
-# verifications that were cache hits.
+# 90% the load generator or the machine, not the server, was the limit); how much of the run its
+# threads were ready but waited for a CPU (/proc/<pid>/task/*/schedstat: other processes on its
+# core; near 0% on a quiet machine); and, with the cache on, the share of verifications that
+# were cache hits.
 set -euo pipefail
 
 duration=5 rounds=3 warmup=1 connections=64
@@ -94,8 +96,12 @@ cpu_ticks() { # utime + stime of a whole process (all its threads), in clock tic
     sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+run_queue_ns() { # how long the process's threads were ready to run but waited for a CPU
+    cat "/proc/$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $2 } END { printf "%.0f\n", ns }'
+}
+
 # One run: start the server, check it answers right, warm up, time it, stop it.
-# Appends "round fw mode alg which rps p50_us p99_us cpu_us_per_req cpu_pct hits misses load1"
+# Appends "round fw mode alg which rps p50_us p99_us cpu_us_per_req cpu_pct hits misses wait_pct load1"
 # to $work/results, or the same with FAILED and a reason.
 run_one() {
     local round=$1 fw=$2 mode=$3 alg=$4 which=$5
@@ -136,9 +142,9 @@ run_one() {
             taskset -c "$client_cpu" wrk "${wrk_args[@]}" -d"${warmup}s" >/dev/null
         fi
         local before after
-        before=$(cpu_ticks "$server_pid")
+        before=$(cpu_ticks "$server_pid") waited_before=$(run_queue_ns "$server_pid")
         taskset -c "$client_cpu" wrk "${wrk_args[@]}" -d"${duration}s" --latency >"$work/wrk.out"
-        after=$(cpu_ticks "$server_pid")
+        after=$(cpu_ticks "$server_pid") waited_after=$(run_queue_ns "$server_pid")
         if grep -q 'Non-2xx' "$work/wrk.out"; then
             failed="$(grep 'Non-2xx' "$work/wrk.out" | tr -s ' ')"
         elif ! grep -q '^ *[1-9][0-9]* requests in' "$work/wrk.out"; then
@@ -156,7 +162,7 @@ run_one() {
     fi
     # wrk prints latencies as 812.00us, 1.20ms or 1.01s.
     awk -v round="$round" -v fw="$fw" -v mode="$mode" -v alg="$alg" -v which="$which" \
-        -v ticks="$ticks" -v cpu="$((after - before))" -v load1="$load1" \
+        -v ticks="$ticks" -v cpu="$((after - before))" -v waited="$((waited_after - waited_before))" -v load1="$load1" \
         -v cache="$(sed -n 's/^cache hits=\([0-9]*\) misses=\([0-9]*\)$/\1 \2/p' "$work/server.out")" '
         function us(s) {
             if (s ~ /us$/) return s + 0
@@ -171,10 +177,11 @@ run_one() {
         END {
             split(cache, c, " ")
             hits = (cache == "") ? "-" : c[1]; misses = (cache == "") ? "-" : c[2]
-            printf "%s %s %s %s %s %.1f %.1f %.1f %.3f %.1f %s %s %s\n", round, fw, mode, alg, which,
-                rps, p50, p99, (requests > 0) ? cpu / ticks * 1e6 / requests : 0, 100 * cpu / ticks / secs, hits, misses, load1
+            printf "%s %s %s %s %s %.1f %.1f %.1f %.3f %.1f %s %s %.1f %s\n", round, fw, mode, alg, which,
+                rps, p50, p99, (requests > 0) ? cpu / ticks * 1e6 / requests : 0, 100 * cpu / ticks / secs, hits, misses,
+                100 * waited / 1e9 / secs, load1
         }' "$work/wrk.out" >>"$work/results"
-    tail -1 "$work/results" | awk '{ printf "  %-6s %-17s %-6s %9.0f req/s  cpu %.2f us/req (%s%%)  load %s\n", $2, $3, $4, $6, $9, $10, $13 }' >&2
+    tail -1 "$work/results" | awk '{ printf "  %-6s %-17s %-6s %9.0f req/s  cpu %.2f us/req (%s%%, waited %s%%)  load %s\n", $2, $3, $4, $6, $9, $10, $13, $14 }' >&2
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
@@ -217,7 +224,7 @@ awk -v load_after="$load_after" '
             if (!(i in row)) continue
             split(row[i], f, " ")
             rk = f[1] " " f[2]; k = rkey[i]
-            p50[k] = p50[k] " " f[7]; p99[k] = p99[k] " " f[8]; util[k] = util[k] " " f[10]
+            p50[k] = p50[k] " " f[7]; p99[k] = p99[k] " " f[8]; util[k] = util[k] " " f[10]; wait[k] = wait[k] " " f[13]
             if (f[11] != "-" && f[11] + f[12] > 0) hit[k] = hit[k] " " 100 * f[11] / (f[11] + f[12])
             if (!(rk in nn)) continue
             base = nrps[rk] / nn[rk]; basecpu = ncpu[rk] / nn[rk]
@@ -229,15 +236,15 @@ awk -v load_after="$load_after" '
                 ratio[k] = ratio[k] " " f[6] / base; dcpu[k] = dcpu[k] " " f[9] - basecpu
             }
         }
-        print "| framework | mode | alg | req/s | ratio to no auth | (rounds) | p50 | p99 | server CPU µs/req | vs no auth | server CPU use | cache hits |"
-        print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        print "| framework | mode | alg | req/s | ratio to no auth | (rounds) | p50 | p99 | server CPU µs/req | vs no auth | server CPU use | server waited for a CPU | cache hits |"
+        print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, f, " ")
-            if (k in failed) { printf "| %s | %s | %s | FAILED in some round | | | | | | | | |\n", f[1], f[2], f[3]; continue }
-            if (!(k in rps)) { printf "| %s | %s | %s | no no-auth run to compare with | | | | | | | | |\n", f[1], f[2], f[3]; continue }
-            printf "| %s | %s | %s | %.0f | %.2f | %s | %.0f µs | %.0f µs | %.2f | %+.2f | %.0f%% | %s |\n",
+            if (k in failed) { printf "| %s | %s | %s | FAILED in some round | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
+            if (!(k in rps)) { printf "| %s | %s | %s | no no-auth run to compare with | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
+            printf "| %s | %s | %s | %.0f | %.2f | %s | %.0f µs | %.0f µs | %.2f | %+.2f | %.0f%% | %.0f%% | %s |\n",
                 f[1], (f[2] == "none" ? "no auth" : f[2]), f[3], median(rps[k]), median(ratio[k]), minmax(ratio[k]),
-                median(p50[k]), median(p99[k]), median(cpu[k]), median(dcpu[k]), median(util[k]),
+                median(p50[k]), median(p99[k]), median(cpu[k]), median(dcpu[k]), median(util[k]), median(wait[k]),
                 (k in hit) ? sprintf("%.1f%%", median(hit[k])) : "-"
         }
         nl = split(loads, l, " "); lo = l[1] + 0; hi = l[1] + 0
