@@ -21,11 +21,12 @@
 # Reported per configuration, each the median over rounds: req/s; its ratio to the same round's
 # no auth; wrk's p50 and p99 latency; the server's CPU time per request (utime + stime of the
 # whole process from /proc/<pid>/stat over the timed run, divided by the requests wrk counted)
-# and that minus no auth's; the server's CPU use (100% = the core it is pinned to: below about
-# 90% the load generator or the machine, not the server, was the limit); how much of the run its
-# threads were ready but waited for a CPU (/proc/<pid>/task/*/schedstat: other processes on its
-# core; near 0% on a quiet machine); and, with the cache on, the share of verifications that
-# were cache hits.
+# and that minus no auth's; the CPU ratio, no auth's CPU per request divided by this one's (about
+# the ratio to no auth of a server that has its core to itself: on a loaded machine the req/s say
+# as much about the other processes as about the server); the server's CPU use (100% = the core it
+# is pinned to); how much of the run its threads were ready but waited for a CPU
+# (/proc/<pid>/task/*/schedstat: other processes on its core; near 0% on a quiet machine); and,
+# with the cache on, the share of verifications that were cache hits.
 set -euo pipefail
 
 duration=5 rounds=3 warmup=1 connections=64
@@ -231,20 +232,22 @@ awk -v load_after="$load_after" '
             if (f[3] == "none") {
                 if (f[5] == "end" && nn[rk] == 2) continue   # the pair counts once per round, as its mean
                 rps[k] = rps[k] " " base; cpu[k] = cpu[k] " " basecpu; ratio[k] = ratio[k] " 1"; dcpu[k] = dcpu[k] " 0"
+                cratio[k] = cratio[k] " 1"
             } else {
                 rps[k] = rps[k] " " f[6]; cpu[k] = cpu[k] " " f[9]
                 ratio[k] = ratio[k] " " f[6] / base; dcpu[k] = dcpu[k] " " f[9] - basecpu
+                cratio[k] = cratio[k] " " ((f[9] > 0) ? basecpu / f[9] : 0)
             }
         }
-        print "| framework | mode | alg | req/s | ratio to no auth | (rounds) | p50 | p99 | server CPU µs/req | vs no auth | server CPU use | server waited for a CPU | cache hits |"
-        print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        print "| framework | mode | alg | req/s | ratio to no auth | (rounds) | p50 | p99 | server CPU µs/req | vs no auth | CPU ratio | server CPU use | server waited for a CPU | cache hits |"
+        print "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         for (i = 1; i <= n; i++) {
             k = order[i]; split(k, f, " ")
-            if (k in failed) { printf "| %s | %s | %s | FAILED in some round | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
-            if (!(k in rps)) { printf "| %s | %s | %s | no no-auth run to compare with | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
-            printf "| %s | %s | %s | %.0f | %.2f | %s | %.0f µs | %.0f µs | %.2f | %+.2f | %.0f%% | %.0f%% | %s |\n",
+            if (k in failed) { printf "| %s | %s | %s | FAILED in some round | | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
+            if (!(k in rps)) { printf "| %s | %s | %s | no no-auth run to compare with | | | | | | | | | | |\n", f[1], f[2], f[3]; continue }
+            printf "| %s | %s | %s | %.0f | %.2f | %s | %.0f µs | %.0f µs | %.2f | %+.2f | %.2f | %.0f%% | %.0f%% | %s |\n",
                 f[1], (f[2] == "none" ? "no auth" : f[2]), f[3], median(rps[k]), median(ratio[k]), minmax(ratio[k]),
-                median(p50[k]), median(p99[k]), median(cpu[k]), median(dcpu[k]), median(util[k]), median(wait[k]),
+                median(p50[k]), median(p99[k]), median(cpu[k]), median(dcpu[k]), median(cratio[k]), median(util[k]), median(wait[k]),
                 (k in hit) ? sprintf("%.1f%%", median(hit[k])) : "-"
         }
         nl = split(loads, l, " "); lo = l[1] + 0; hi = l[1] + 0
