@@ -13,7 +13,8 @@
 # do not depend on what else runs on the machine, so two configurations compare on a busy one.
 # They still vary by a few percent between runs (how many requests one wake-up finds depends on
 # timing). Leaves the callgrind file in the current directory for callgrind_annotate.
-# Needs valgrind (callgrind_control, callgrind_annotate), wrk and curl.
+# Needs valgrind (callgrind_control, callgrind_annotate), wrk and curl. SERVER=<path> profiles a
+# server binary built earlier instead of building one.
 set -euo pipefail
 
 [ $# -ge 3 ] || { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
@@ -24,6 +25,7 @@ for tool in valgrind callgrind_control callgrind_annotate wrk curl; do
 done
 
 here=$PWD
+[ -z "${SERVER:-}" ] || SERVER=$(realpath "$SERVER")
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 pid=
@@ -33,9 +35,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
-    | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
-[ -x "$exe" ] || { echo "profile.sh: the build did not produce the server" >&2; exit 1; }
+if [ -n "${SERVER:-}" ]; then
+    exe=$SERVER # a server built earlier: no build, so no wait for a shared target directory's lock
+else
+    exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
+        | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
+    [ -x "$exe" ] || { echo "profile.sh: the build did not produce the server" >&2; exit 1; }
+fi
 cp "$exe" "$work/server"
 token=$("$work/server" token "$alg")
 out="$here/callgrind.$fw.$mode.$alg.out"

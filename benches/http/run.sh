@@ -9,7 +9,8 @@
 #
 # Defaults: 3 rounds of 5 s per configuration after a 1 s warm-up, 64 connections, the server
 # pinned to CPU 0 and `wrk -t1` to CPU 1: about 9 minutes for the 26 configurations (2 frameworks
-# x (no auth + 3 modes x 4 algorithms)). Needs wrk, curl and taskset.
+# x (no auth + 3 modes x 4 algorithms)). Needs wrk, curl and taskset. SERVER=<path> runs a server
+# binary built earlier instead of building one.
 #
 # A round runs every configuration once, framework by framework: no auth first, then every
 # mode and algorithm, then no auth again; the round's no-auth figure is the mean of those two
@@ -54,6 +55,7 @@ for tool in wrk curl taskset; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 1; }
 done
 
+[ -z "${SERVER:-}" ] || SERVER=$(realpath "$SERVER")
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 server_pid=
@@ -63,10 +65,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "building the server (release, bench profile)..." >&2
-exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
-    | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
-[ -x "$exe" ] || { echo "run.sh: the build did not produce the server" >&2; exit 1; }
+if [ -n "${SERVER:-}" ]; then
+    exe=$SERVER # a server built earlier: no build, so no wait for a shared target directory's lock
+else
+    echo "building the server (release, bench profile)..." >&2
+    exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
+        | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
+    [ -x "$exe" ] || { echo "run.sh: the build did not produce the server" >&2; exit 1; }
+fi
 # A copy, so that a rebuild of the shared target directory during the run cannot swap it.
 cp "$exe" "$work/server"
 server=$work/server
