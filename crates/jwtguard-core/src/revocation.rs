@@ -217,12 +217,17 @@ impl InMemoryRevocations {
     }
 
     /// The read path's sweep: at most once a minute of `now`, by the one caller that claims it.
+    /// Its time advances at most two minutes past the previous sweep's, so a clock that jumps
+    /// forward (a VM resumed, a bad NTP step) cannot sweep away revocations that are still live
+    /// once the clock is corrected; after a genuine jump it catches up two minutes per check.
     fn sweep_now_and_then(&self, now: i64) {
         let last = self.swept.load(Ordering::Relaxed);
-        if now.saturating_sub(last) > 60
-            && self.swept.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        {
-            self.sweep(now.saturating_sub(KEEP_AFTER_END));
+        if now.saturating_sub(last) <= 60 {
+            return;
+        }
+        let at = if last == 0 { now } else { now.min(last.saturating_add(120)) };
+        if self.swept.compare_exchange(last, at, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            self.sweep(at.saturating_sub(KEEP_AFTER_END));
         }
     }
 }
@@ -282,6 +287,18 @@ mod tests {
         assert_eq!(store.len(), 2, "no sweep within the minute after the last one");
         assert!(!store.is_revoked(&probe, T + 61).unwrap());
         assert_eq!(store.len(), 1, "the next minute's first check sweeps");
+    }
+
+    /// Review finding: a clock stepped a day forward swept every live entry, and once it was
+    /// corrected the revoked tokens were accepted again.
+    #[test]
+    fn a_clock_jumping_forward_does_not_sweep_live_revocations() {
+        let store = InMemoryRevocations::new();
+        store.record_jti("revoked", T + 1000).unwrap();
+        let revoked = claims(r#"{"jti":"revoked"}"#);
+        assert!(store.is_revoked(&revoked, T).unwrap());
+        assert!(!store.is_revoked(&revoked, T + 86_400).unwrap(), "a day later the token has expired anyway");
+        assert!(store.is_revoked(&revoked, T + 10).unwrap(), "the clock is back: still revoked");
     }
 
     #[test]

@@ -162,3 +162,36 @@ fn the_cache_can_be_turned_off() {
     let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).cache_capacity(0).build().unwrap();
     assert!(v.cache_stats().is_none());
 }
+
+/// Review finding: the weight counted the token and its JSON but not the parsed claims, so a
+/// token of thousands of one-letter scopes cost six times its weight in memory.
+#[test]
+fn a_token_of_many_scopes_weighs_what_its_parsed_claims_hold() {
+    let clock = TestClock::at(NOW);
+    let capacity = 1 << 20;
+    let v = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+        .clock(clock.clone())
+        .cache_capacity(capacity)
+        .build()
+        .unwrap();
+    // 1,500 distinct scopes of one to three base-36 characters: a 6 KiB token.
+    let word = |mut i: u32| {
+        let mut w = String::new();
+        loop {
+            w.push(char::from_digit(i % 36, 36).unwrap());
+            i /= 36;
+            if i == 0 {
+                return w;
+            }
+        }
+    };
+    let scope: String = (0..1_500).map(|i| word(i) + " ").collect();
+    let minter = Minter::new(Algorithm::HS256);
+    for i in 0..100 {
+        let token = minter.token(&json!({"sub": format!("user-{i}"), "scope": scope, "exp": NOW + 600}));
+        v.verify::<Value>(&token).unwrap();
+    }
+    // 1,500 parsed scope strings of at least 48 bytes each: at most 14 such entries in 1 MiB.
+    let stats = v.cache_stats().unwrap();
+    assert!(stats.entries <= 14, "{stats:?}");
+}

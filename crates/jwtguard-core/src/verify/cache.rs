@@ -47,9 +47,23 @@ struct Bytes;
 
 const ENTRY_OVERHEAD: u64 = 256;
 
+/// What one parsed string (a scope, a role, an audience) costs beside its bytes: the `String`
+/// itself and the allocator's bookkeeping.
+const PER_STRING: u64 = 48;
+
 impl Weighter<Box<str>, Arc<Entry>> for Bytes {
+    /// The token and the claims JSON, the parsed registered claims (their strings cannot be
+    /// longer than the JSON they came from, plus a fixed cost each: a token of thousands of
+    /// one-letter scopes weighs what it holds), and the entry's own bookkeeping.
     fn weight(&self, token: &Box<str>, entry: &Arc<Entry>) -> u64 {
-        (token.len() + entry.payload.len()) as u64 + ENTRY_OVERHEAD
+        let registered = entry.info.registered();
+        let audiences = match registered.aud() {
+            Some(crate::Audience::Many(many)) => many.len(),
+            Some(_) => 1,
+            None => 0,
+        };
+        let strings = registered.scopes().count() + registered.roles().count() + audiences;
+        (token.len() + 2 * entry.payload.len()) as u64 + PER_STRING * strings as u64 + ENTRY_OVERHEAD
     }
 }
 
