@@ -74,12 +74,14 @@ async fn two_instances_share_logout_and_reuse_detection_through_redis() {
         }
     }
 
-    // Logout on A: B rejects the access token once the revocation reaches its replica.
+    // Logout on A: B rejects the access token once the revocation reaches its replica, within
+    // the replica's staleness bound (1 s) and a margin for a loaded machine: a revocation that
+    // only arrived at the next reload or reconnect would miss it.
     let (status, _) = c.post(a, "/logout", Some(&access), json!({"refresh_token": refresh})).await;
     assert_eq!(status, 204);
-    let deadline = Instant::now() + jwtguard_test::HANG_GUARD;
+    let deadline = Instant::now() + Duration::from_secs(5);
     while c.me(b, &access).await != 401 {
-        assert!(Instant::now() < deadline, "B still accepts the access token");
+        assert!(Instant::now() < deadline, "B still accepts the access token 5 s after the logout on A");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(c.me(a, &access).await, 401);
