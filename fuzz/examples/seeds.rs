@@ -86,7 +86,59 @@ fn pairs() -> Vec<(&'static str, SignWith, Value, Value)> {
     ]
 }
 
+/// The public half of a private fixture JWK (what a sender encrypts to).
+fn public_jwk(private: &Value) -> String {
+    let mut jwk = private.clone();
+    if let Some(members) = jwk.as_object_mut() {
+        for secret in ["d", "p", "q", "dp", "dq", "qi"] {
+            members.remove(secret);
+        }
+    }
+    jwk.to_string()
+}
+
+/// Nested JWTs for `verify_encrypted`: the HS256 and ES256 inner tokens encrypted with every
+/// key management algorithm the fixtures serve (shared secret, RSA, P-256/384/521, X25519).
+fn encrypted_seeds() {
+    use jwtguard_core::issuer::EncryptionKey;
+    use jwtguard_core::{ContentEncryption as Ce, KeyManagement as Km};
+    let basic = json!({"sub": "alice", "iat": NOW, "exp": NOW + 600}).to_string();
+    let hs = token(SignWith::Hs256, br#"{"alg":"HS256","kid":"hs"}"#, basic.as_bytes());
+    let es = token(SignWith::Es256, br#"{"alg":"ES256"}"#, basic.as_bytes());
+    let jwks: Value = serde_json::from_str(jwtguard_fuzz::JWE_PRIVATE_JWKS).expect("fixture JWKS");
+    let private = |kid: &str| {
+        let keys = jwks["keys"].as_array().expect("keys");
+        let jwk = keys.iter().find(|k| k["kid"] == kid).unwrap_or_else(|| panic!("fixture {kid}"));
+        EncryptionKey::from_jwk(&public_jwk(jwk)).expect("public fixture JWK loads").with_kid(kid)
+    };
+    let shared = || EncryptionKey::shared(jwtguard_fuzz::JWE_SHARED).expect("shared key").with_kid("shared");
+    let shared_128 =
+        || EncryptionKey::shared(jwtguard_fuzz::JWE_SHARED_128).expect("shared key").with_kid("shared-128");
+    let cases: Vec<(&str, EncryptionKey, Km, Ce, &str)> = vec![
+        ("dir-a256gcm", shared(), Km::Dir, Ce::A256Gcm, &hs),
+        ("dir-a128cbc-hs256", shared(), Km::Dir, Ce::A128CbcHs256, &hs),
+        ("a256kw-a256cbc-hs512", shared(), Km::A256Kw, Ce::A256CbcHs512, &hs),
+        ("a128kw-a128gcm", shared_128(), Km::A128Kw, Ce::A128Gcm, &hs),
+        ("dir-128-a128gcm", shared_128(), Km::Dir, Ce::A128Gcm, &hs),
+        ("rsa-oaep-a128gcm", private("rsa"), Km::RsaOaep, Ce::A128Gcm, &hs),
+        ("rsa-oaep-256-es256", private("rsa"), Km::RsaOaep256, Ce::A256Gcm, &es),
+        ("ecdh-es-p256-es256", private("p256"), Km::EcdhEs, Ce::A256Gcm, &es),
+        ("ecdh-es-a128kw-p384", private("p384"), Km::EcdhEsA128Kw, Ce::A128CbcHs256, &hs),
+        ("ecdh-es-a256kw-p521-es256", private("p521"), Km::EcdhEsA256Kw, Ce::A256Gcm, &es),
+        ("ecdh-es-x25519", private("x25519"), Km::EcdhEs, Ce::A128Gcm, &hs),
+    ];
+    for (name, key, km, ce, inner) in cases {
+        let jwe = key.encrypt(km, ce, inner).expect("fixture encrypts");
+        // A seed that no validator accepts would start the fuzzer far from the decryption path.
+        let passes = jwtguard_fuzz::jwe_validators().iter().filter(|c| jwtguard_fuzz::check_decrypt(c, &jwe)).count();
+        assert!(passes > 0, "seed {name} verifies nowhere");
+        write("verify_encrypted", name, jwe.as_bytes());
+    }
+    write("verify_encrypted", "plain-hs256", hs.as_bytes());
+}
+
 fn main() {
+    encrypted_seeds();
     for (name, with, header, payload) in pairs() {
         let (h, p) = (header.to_string(), payload.to_string());
         write("verify_token", name, token(with, h.as_bytes(), p.as_bytes()).as_bytes());

@@ -331,3 +331,117 @@ impl RequestHead for FuzzRequest {
         self.query.as_deref()
     }
 }
+
+/// The private JWKS of the encryption fixtures: RSA, P-256, P-384, P-521 and X25519, all
+/// `use: enc`, read at compile time from `crates/jwtguard-test/keys`.
+pub const JWE_PRIVATE_JWKS: &str = include_str!("../../crates/jwtguard-test/keys/jwe.private.jwks.json");
+/// The shared secret of the encrypted-token validators: a `dir` key for `A256GCM` and
+/// `A128CBC-HS256`, and an `A256KW` wrapping key. Protects nothing.
+pub const JWE_SHARED: [u8; 32] = *b"jwtguard-fuzz-jwe-secret-0123456";
+/// A 16-byte shared secret: an `A128KW` wrapping key and a `dir` key for `A128GCM`.
+pub const JWE_SHARED_128: [u8; 16] = *b"jwtguard-fuzz-16";
+
+/// One encrypted-token validator and what it was configured with.
+pub struct JweCase {
+    /// The validator.
+    pub validator: Validator,
+    /// Whether it was built with `require_encryption`.
+    pub required: bool,
+    /// The key management algorithms it allows.
+    pub key_management: Vec<jwtguard_core::KeyManagement>,
+    /// The content encryption algorithms it allows.
+    pub content: Vec<jwtguard_core::ContentEncryption>,
+}
+
+/// The validators every encrypted-token input goes through (clock at [`NOW`], inner tokens
+/// signed as in [`validators`]):
+///
+/// 0. HS256 inside; every fixture decryption key, [`JWE_SHARED`] and [`JWE_SHARED_128`]; every key management and
+///    content encryption algorithm; plain signed tokens accepted too;
+/// 1. the same with `require_encryption`: a plain signed token must never pass;
+/// 2. ES256 inside; the private fixture keys only; `ECDH-ES`, `ECDH-ES+A256KW` and
+///    `RSA-OAEP-256` with `A256GCM` only, so every other pair must be refused.
+pub fn jwe_validators() -> &'static [JweCase] {
+    use jwtguard_core::{ContentEncryption, DecryptionKey, DecryptionKeys, KeyManagement};
+    static ALL: LazyLock<Vec<JweCase>> = LazyLock::new(|| {
+        let private = || DecryptionKeys::from_jwks(JWE_PRIVATE_JWKS).expect("fixture JWE keys load");
+        let everything = || {
+            private()
+                .with(DecryptionKey::shared(JWE_SHARED).expect("32-byte shared key").with_kid("shared"))
+                .with(DecryptionKey::shared(JWE_SHARED_128).expect("16-byte shared key").with_kid("shared-128"))
+        };
+        let case = |b: jwtguard_core::ValidatorBuilder, required, km: &[KeyManagement], ce: &[ContentEncryption]| {
+            let b = b.decrypt_with(
+                if km.len() == KeyManagement::ALL.len() { everything() } else { private() },
+                km.to_vec(),
+                ce.to_vec(),
+            );
+            let b = if required { b.require_encryption() } else { b };
+            JweCase {
+                validator: b.clock(FixedClock(NOW)).build().expect("fuzz validator builds"),
+                required,
+                key_management: km.to_vec(),
+                content: ce.to_vec(),
+            }
+        };
+        let hs = || Validator::builder(hmac_key().with_kid("hs"), [Algorithm::HS256]);
+        let narrow = [KeyManagement::EcdhEs, KeyManagement::EcdhEsA256Kw, KeyManagement::RsaOaep256];
+        vec![
+            case(hs(), false, &KeyManagement::ALL, &ContentEncryption::ALL),
+            case(hs(), true, &KeyManagement::ALL, &ContentEncryption::ALL),
+            case(
+                Validator::builder(fixture_key(P256_PUBLIC), [Algorithm::ES256]),
+                false,
+                &narrow,
+                &[ContentEncryption::A256Gcm],
+            ),
+        ]
+    });
+    &ALL
+}
+
+/// Verifies a possibly encrypted `token` with `case` and checks what must hold of the answer:
+///
+/// - a failure is a `401 invalid_token` whose source, if any, holds no piece of the token;
+/// - a success names an allowed algorithm, has an `exp` not past (with leeway), and verifies
+///   again identically;
+/// - a success of an encrypted token names a key management and a content encryption that the
+///   validator allows; when it requires encryption, nothing else succeeds.
+///
+/// Returns whether the token verified.
+pub fn check_decrypt(case: &JweCase, token: &str) -> bool {
+    let v = &case.validator;
+    match v.verify::<serde_json::Value>(token) {
+        Ok(verified) => {
+            let alg = verified.header().alg();
+            assert!(v.algorithms().any(|a| a == alg), "verified with an algorithm outside the allow-list");
+            let exp = verified.registered().exp().expect("a verified token has exp");
+            assert!(NOW < exp.saturating_add(MAX_LEEWAY), "an expired token verified");
+            match verified.header().encryption() {
+                Some(enc) => {
+                    assert_eq!(token.split('.').count(), 5, "an encryption header on a token that is no JWE");
+                    assert!(case.key_management.contains(&enc.alg()), "decrypted with a key management not allowed");
+                    assert!(case.content.contains(&enc.enc()), "decrypted with a content encryption not allowed");
+                }
+                None => assert!(!case.required, "a plain token passed a validator that requires encryption"),
+            }
+            let again = v.verify::<serde_json::Value>(token).expect("a token that verified once verifies again");
+            assert!(again.info() == verified.info(), "re-verification gave another header or claims");
+            assert_eq!(again.claims(), verified.claims());
+            true
+        }
+        Err(e) => {
+            assert_eq!(
+                e.kind().bearer(),
+                BearerError::InvalidToken,
+                "token failure {:?} is not invalid_token",
+                e.kind()
+            );
+            assert_eq!(Challenge::default().respond(&e).status(), 401);
+            if let Some(source) = std::error::Error::source(&e) {
+                assert_no_token_in(&format!("{source} {source:?}"), token);
+            }
+            false
+        }
+    }
+}
