@@ -51,9 +51,11 @@ for t in "${targets[@]}"; do
   mkdir -p "$work/corpus/$t" "corpus/$t"
   log="$work/logs/$t.log"
   extra=()
-  # The verifier's size bound is 8 KiB: let inputs reach past it. Refresh inputs are operation
-  # sequences checked against a model in quadratic time: a few hundred operations are plenty.
+  # The verifier's size bound is 8 KiB, for an encrypted token too: let inputs reach past it.
+  # Refresh inputs are operation sequences checked against a model in quadratic time: a few
+  # hundred operations are plenty.
   [ "$t" = verify_token ] && extra+=(-max_len=9000)
+  [ "$t" = verify_encrypted ] && extra+=(-max_len=9000)
   [ "$t" = refresh ] && extra+=(-max_len=512)
   echo "== fuzz: $t for $secs s"
   start=$SECONDS
@@ -63,8 +65,8 @@ for t in "${targets[@]}"; do
   cargo +"$toolchain" fuzz run "${cargo_opts[@]}" "$t" "$work/corpus/$t" "corpus/$t" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${extra[@]}" ${FUZZ_ARGS:-} \
     >"$log" 2>&1 || status=$?
-  last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
-  runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || true)
+  last=$(grep -aE '^#[0-9]+' "$log" | tail -n 1 || true)
+  runs=$(grep -ao 'stat::number_of_executed_units: [0-9]*' "$log" | grep -o '[0-9]*$' || true)
   corpus=$(find "$work/corpus/$t" -type f | wc -l)
   echo "$t: ${runs:-?} executions in $((SECONDS - start)) s ($corpus files in $work/corpus/$t); last: ${last:-none}"
   if [ "$status" -ne 0 ]; then

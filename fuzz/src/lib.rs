@@ -343,7 +343,7 @@ pub const JWE_SHARED_128: [u8; 16] = *b"jwtguard-fuzz-16";
 
 /// One encrypted-token validator and what it was configured with.
 pub struct JweCase {
-    /// The validator.
+    /// The validator (verified-token cache off, so every call decrypts).
     pub validator: Validator,
     /// Whether it was built with `require_encryption`.
     pub required: bool,
@@ -353,63 +353,90 @@ pub struct JweCase {
     pub content: Vec<jwtguard_core::ContentEncryption>,
 }
 
+/// Every fixture decryption key: the private JWKS plus [`JWE_SHARED`] (kid "shared") and
+/// [`JWE_SHARED_128`] (kid "shared-128").
+pub fn all_decryption_keys() -> jwtguard_core::DecryptionKeys {
+    let mut keys = jwtguard_core::DecryptionKeys::from_jwks(JWE_PRIVATE_JWKS).expect("fixture JWE keys load");
+    for key in shared_decryption_keys_vec() {
+        keys = keys.with(key);
+    }
+    keys
+}
+
+fn shared_decryption_keys_vec() -> [jwtguard_core::DecryptionKey; 2] {
+    use jwtguard_core::DecryptionKey;
+    [
+        DecryptionKey::shared(JWE_SHARED).expect("32-byte shared key").with_kid("shared"),
+        DecryptionKey::shared(JWE_SHARED_128).expect("16-byte shared key").with_kid("shared-128"),
+    ]
+}
+
+/// [`JWE_SHARED`] (kid "shared") and [`JWE_SHARED_128`] (kid "shared-128") alone: cheap to
+/// build for every input.
+pub fn shared_decryption_keys() -> jwtguard_core::DecryptionKeys {
+    let [a, b] = shared_decryption_keys_vec();
+    jwtguard_core::DecryptionKeys::new().with(a).with(b)
+}
+
+/// The narrow allow-list of [`jwe_validators`]`()[2]`.
+pub const NARROW_KEY_MANAGEMENT: [jwtguard_core::KeyManagement; 3] = [
+    jwtguard_core::KeyManagement::EcdhEs,
+    jwtguard_core::KeyManagement::EcdhEsA256Kw,
+    jwtguard_core::KeyManagement::RsaOaep256,
+];
+
 /// The validators every encrypted-token input goes through (clock at [`NOW`], inner tokens
-/// signed as in [`validators`]):
+/// signed as in [`validators`], verified-token cache off):
 ///
-/// 0. HS256 inside; every fixture decryption key, [`JWE_SHARED`] and [`JWE_SHARED_128`]; every key management and
-///    content encryption algorithm; plain signed tokens accepted too;
-/// 1. the same with `require_encryption`: a plain signed token must never pass;
-/// 2. ES256 inside; the private fixture keys only; `ECDH-ES`, `ECDH-ES+A256KW` and
-///    `RSA-OAEP-256` with `A256GCM` only, so every other pair must be refused.
+/// 0. HS256 inside; [`all_decryption_keys`]; every key management and content encryption
+///    algorithm; plain signed tokens accepted too;
+/// 1. the same with `require_encryption`;
+/// 2. ES256 inside; the private fixture keys only; [`NARROW_KEY_MANAGEMENT`] with `A256GCM`
+///    only;
+/// 3. ES256 inside with everything allowed, as 0: the reference 2 is compared with.
 pub fn jwe_validators() -> &'static [JweCase] {
-    use jwtguard_core::{ContentEncryption, DecryptionKey, DecryptionKeys, KeyManagement};
+    use jwtguard_core::{ContentEncryption, DecryptionKeys, KeyManagement};
     static ALL: LazyLock<Vec<JweCase>> = LazyLock::new(|| {
-        let private = || DecryptionKeys::from_jwks(JWE_PRIVATE_JWKS).expect("fixture JWE keys load");
-        let everything = || {
-            private()
-                .with(DecryptionKey::shared(JWE_SHARED).expect("32-byte shared key").with_kid("shared"))
-                .with(DecryptionKey::shared(JWE_SHARED_128).expect("16-byte shared key").with_kid("shared-128"))
-        };
-        let case = |b: jwtguard_core::ValidatorBuilder, required, km: &[KeyManagement], ce: &[ContentEncryption]| {
-            let b = b.decrypt_with(
-                if km.len() == KeyManagement::ALL.len() { everything() } else { private() },
-                km.to_vec(),
-                ce.to_vec(),
-            );
+        let case = |b: jwtguard_core::ValidatorBuilder,
+                    keys: DecryptionKeys,
+                    required,
+                    km: &[KeyManagement],
+                    ce: &[ContentEncryption]| {
+            let b = b.decrypt_with(keys, km.to_vec(), ce.to_vec());
             let b = if required { b.require_encryption() } else { b };
             JweCase {
-                validator: b.clock(FixedClock(NOW)).build().expect("fuzz validator builds"),
+                validator: b.clock(FixedClock(NOW)).cache_capacity(0).build().expect("fuzz validator builds"),
                 required,
                 key_management: km.to_vec(),
                 content: ce.to_vec(),
             }
         };
         let hs = || Validator::builder(hmac_key().with_kid("hs"), [Algorithm::HS256]);
-        let narrow = [KeyManagement::EcdhEs, KeyManagement::EcdhEsA256Kw, KeyManagement::RsaOaep256];
+        let es = || Validator::builder(fixture_key(P256_PUBLIC), [Algorithm::ES256]);
+        let private = DecryptionKeys::from_jwks(JWE_PRIVATE_JWKS).expect("fixture JWE keys load");
+        let (all_km, all_ce) = (&KeyManagement::ALL, &ContentEncryption::ALL);
         vec![
-            case(hs(), false, &KeyManagement::ALL, &ContentEncryption::ALL),
-            case(hs(), true, &KeyManagement::ALL, &ContentEncryption::ALL),
-            case(
-                Validator::builder(fixture_key(P256_PUBLIC), [Algorithm::ES256]),
-                false,
-                &narrow,
-                &[ContentEncryption::A256Gcm],
-            ),
+            case(hs(), all_decryption_keys(), false, all_km, all_ce),
+            case(hs(), all_decryption_keys(), true, all_km, all_ce),
+            case(es(), private, false, &NARROW_KEY_MANAGEMENT, &[ContentEncryption::A256Gcm]),
+            case(es(), all_decryption_keys(), false, all_km, all_ce),
         ]
     });
     &ALL
 }
 
+/// What one encrypted-token validator answered: on a pass, the encryption header and claims.
+pub type JweAnswer = Result<(Option<jwtguard_core::Encryption>, serde_json::Value), jwtguard_core::ErrorKind>;
+
 /// Verifies a possibly encrypted `token` with `case` and checks what must hold of the answer:
 ///
 /// - a failure is a `401 invalid_token` whose source, if any, holds no piece of the token;
-/// - a success names an allowed algorithm, has an `exp` not past (with leeway), and verifies
-///   again identically;
-/// - a success of an encrypted token names a key management and a content encryption that the
-///   validator allows; when it requires encryption, nothing else succeeds.
-///
-/// Returns whether the token verified.
-pub fn check_decrypt(case: &JweCase, token: &str) -> bool {
+/// - a pass names an allowed algorithm, has an `exp` not past (with leeway), and verifies again
+///   identically (the cache is off: this decrypts twice);
+/// - a pass of an encrypted token names a key management and content encryption the validator
+///   allows, and [`dangerous::decrypt_unverified`] with the same keys and lists yields a signed
+///   token of the same claims; a pass where encryption is required is of a JWE.
+pub fn check_decrypt(case: &JweCase, token: &str) -> JweAnswer {
     let v = &case.validator;
     match v.verify::<serde_json::Value>(token) {
         Ok(verified) => {
@@ -417,18 +444,29 @@ pub fn check_decrypt(case: &JweCase, token: &str) -> bool {
             assert!(v.algorithms().any(|a| a == alg), "verified with an algorithm outside the allow-list");
             let exp = verified.registered().exp().expect("a verified token has exp");
             assert!(NOW < exp.saturating_add(MAX_LEEWAY), "an expired token verified");
-            match verified.header().encryption() {
+            let encryption = verified.header().encryption();
+            match encryption {
                 Some(enc) => {
                     assert_eq!(token.split('.').count(), 5, "an encryption header on a token that is no JWE");
                     assert!(case.key_management.contains(&enc.alg()), "decrypted with a key management not allowed");
                     assert!(case.content.contains(&enc.enc()), "decrypted with a content encryption not allowed");
+                    let inner = dangerous::decrypt_unverified(
+                        token,
+                        all_decryption_keys(),
+                        case.key_management.clone(),
+                        case.content.clone(),
+                    )
+                    .expect("a token that decrypted in the validator decrypts unverified");
+                    let inner = std::str::from_utf8(&inner).expect("the decrypted nested token is text");
+                    let decoded = dangerous::decode_unverified(inner).expect("the nested token decodes");
+                    assert_eq!(&decoded.claims, verified.claims(), "decrypt_unverified yields other claims");
                 }
                 None => assert!(!case.required, "a plain token passed a validator that requires encryption"),
             }
             let again = v.verify::<serde_json::Value>(token).expect("a token that verified once verifies again");
             assert!(again.info() == verified.info(), "re-verification gave another header or claims");
             assert_eq!(again.claims(), verified.claims());
-            true
+            Ok((encryption, verified.claims().clone()))
         }
         Err(e) => {
             assert_eq!(
@@ -438,10 +476,33 @@ pub fn check_decrypt(case: &JweCase, token: &str) -> bool {
                 e.kind()
             );
             assert_eq!(Challenge::default().respond(&e).status(), 401);
+            // The kind and detail are fixed texts; only a source could carry input.
             if let Some(source) = std::error::Error::source(&e) {
                 assert_no_token_in(&format!("{source} {source:?}"), token);
             }
-            false
+            Err(e.kind())
+        }
+    }
+}
+
+/// Runs `token` through every [`jwe_validators`] case with [`check_decrypt`] and compares them:
+/// 0 and 1 differ only in requiring encryption, so they agree on a JWE and 1 refuses anything
+/// else; 2 is 3 with narrower lists, so where 3 passes, 2 passes alike if the pair is in its
+/// lists and answers `AlgorithmNotAllowed` if not.
+pub fn check_jwe_cases(token: &str) {
+    use jwtguard_core::{ContentEncryption, ErrorKind};
+    let cases = jwe_validators();
+    let answers: Vec<JweAnswer> = cases.iter().map(|c| check_decrypt(c, token)).collect();
+    if token.split('.').count() == 5 {
+        assert_eq!(answers[0], answers[1], "requiring encryption changed the answer for a JWE");
+    } else {
+        assert!(answers[1].is_err(), "a plain token passed where encryption is required");
+    }
+    if let Ok((Some(enc), _)) = &answers[3] {
+        if NARROW_KEY_MANAGEMENT.contains(&enc.alg()) && enc.enc() == ContentEncryption::A256Gcm {
+            assert_eq!(answers[2], answers[3], "the narrow validator refused a pair it allows");
+        } else {
+            assert_eq!(answers[2], Err(ErrorKind::AlgorithmNotAllowed), "the narrow validator took a pair it refuses");
         }
     }
 }
