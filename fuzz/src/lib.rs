@@ -137,7 +137,10 @@ pub fn hmac_key() -> Key {
 pub fn validators() -> &'static [Validator] {
     static ALL: LazyLock<Vec<Validator>> = LazyLock::new(|| {
         let clock = FixedClock(NOW);
-        let build = |b: jwtguard_core::ValidatorBuilder| b.clock(clock).build().expect("fuzz validator builds");
+        // Cache off: a re-verification must run every check again, not read the cache.
+        let build = |b: jwtguard_core::ValidatorBuilder| {
+            b.clock(clock).cache_capacity(0).build().expect("fuzz validator builds")
+        };
         let strict_keys = KeySet::new().with(hmac_key().with_kid("hs")).with(fixture_key(P256_PUBLIC).with_kid("es"));
         let a = build(Validator::builder(hmac_key(), [Algorithm::HS256]).issuer(ISSUER_A));
         let b =
