@@ -203,20 +203,20 @@ pub fn check_verify(v: &Validator, token: &str) -> Option<Algorithm> {
             Some(alg)
         }
         Err(e) => {
-            assert_eq!(
-                e.kind().bearer(),
-                BearerError::InvalidToken,
-                "token failure {:?} is not invalid_token",
-                e.kind()
-            );
-            let answer = Challenge::default().respond(&e);
-            assert_eq!(answer.status(), 401);
-            // The kind and detail are fixed texts; only a source could carry input.
-            if let Some(source) = std::error::Error::source(&e) {
-                assert_no_token_in(&format!("{source} {source:?}"), token);
-            }
+            check_token_failure(&e, token);
             None
         }
+    }
+}
+
+/// What every refusal of a token must be, with static keys and no revocation store: `401
+/// invalid_token`, and a source, if any, that holds no piece of the token (the kind and detail
+/// are fixed texts; only a source could carry input).
+pub fn check_token_failure(e: &jwtguard_core::Error, token: &str) {
+    assert_eq!(e.kind().bearer(), BearerError::InvalidToken, "token failure {:?} is not invalid_token", e.kind());
+    assert_eq!(Challenge::default().respond(e).status(), 401);
+    if let Some(source) = std::error::Error::source(e) {
+        assert_no_token_in(&format!("{source} {source:?}"), token);
     }
 }
 
@@ -472,17 +472,7 @@ pub fn check_decrypt(case: &JweCase, token: &str) -> JweAnswer {
             Ok((encryption, verified.claims().clone()))
         }
         Err(e) => {
-            assert_eq!(
-                e.kind().bearer(),
-                BearerError::InvalidToken,
-                "token failure {:?} is not invalid_token",
-                e.kind()
-            );
-            assert_eq!(Challenge::default().respond(&e).status(), 401);
-            // The kind and detail are fixed texts; only a source could carry input.
-            if let Some(source) = std::error::Error::source(&e) {
-                assert_no_token_in(&format!("{source} {source:?}"), token);
-            }
+            check_token_failure(&e, token);
             Err(e.kind())
         }
     }
