@@ -9,11 +9,13 @@
 //! browser binary if it is not `chromium` or `chromium-headless-shell` on `PATH`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
+
+mod support;
 
 fn which(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")?.to_str()?.split(':').map(|d| PathBuf::from(d).join(name)).find(|p| p.is_file())
@@ -56,15 +58,8 @@ fn debugger_page_in_chromium() {
         "alice",
     ]);
 
-    let mut debugger = Command::new(env!("CARGO_BIN_EXE_jwtguard"))
-        .args(["debugger", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(debugger.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("jwtguard debugger: ").unwrap().to_owned();
+    let debugger = support::start_debugger();
+    let url = debugger.url();
 
     let screenshot = std::env::var_os("JWTGUARD_SCREENSHOT")
         .map(PathBuf::from)
@@ -82,8 +77,7 @@ fn debugger_page_in_chromium() {
     let input = json!({"token": token.trim(), "jwks": key["jwks"].to_string(), "pem": pem, "aud": "orders-api"});
     child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    let _ = debugger.kill();
-    let _ = debugger.wait();
+    drop(debugger);
     assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 1000, "a screenshot was written");
 }

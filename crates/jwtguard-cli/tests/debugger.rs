@@ -1,38 +1,15 @@
 //! `jwtguard debugger`: the real binary serving the page and its JSON API on 127.0.0.1, driven
-//! over HTTP the way the page drives it (no browser here: that test is still to be written).
+//! over HTTP the way the page drives it (the page in a real browser: `tests/browser.rs`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
-/// The running debugger; killed (by its own handle) when the test ends.
-struct Debugger {
-    child: Child,
-    port: u16,
-}
+mod support;
 
-impl Drop for Debugger {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Debugger {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jwtguard"))
-        .args(["debugger", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("jwtguard debugger: http://127.0.0.1:").unwrap_or_else(|| panic!("{line}"));
-    Debugger { port: url.trim_end_matches('/').parse().unwrap(), child }
-}
+use support::{Debugger, start_debugger as start};
 
 /// One HTTP/1.1 exchange: (status, headers, body).
 fn http(port: u16, request: &str) -> (u16, String, String) {
