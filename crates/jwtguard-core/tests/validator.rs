@@ -786,3 +786,38 @@ mod revocation {
         assert_eq!(kind(&open, &with_claims(json!({"exp": NOW - 3600}))), ErrorKind::Expired);
     }
 }
+
+/// A revocation is forgotten `KEEP_AFTER_END` after the token's end; a validator sharing the
+/// store with a longer leeway would accept the revoked token again in between (found in review).
+#[test]
+fn a_leeway_longer_than_revocations_are_kept_is_refused_with_a_store() {
+    use std::sync::Arc;
+
+    use jwtguard_core::revocation::{InMemoryRevocations, KEEP_AFTER_END};
+    let store = Arc::new(InMemoryRevocations::new());
+    let keep = Duration::from_secs(KEEP_AFTER_END as u64);
+    let build = |leeway: Duration| {
+        Validator::builder(Key::hmac([7u8; 32]).unwrap(), [Algorithm::HS256])
+            .leeway(leeway)
+            .revocation(store.clone())
+            .build()
+    };
+    assert!(build(keep).is_ok());
+    assert!(matches!(build(keep + Duration::from_secs(1)), Err(ConfigError::InvalidSetting(_))));
+    // Without a store, a long leeway stays allowed.
+    let no_store = Validator::builder(Key::hmac([7u8; 32]).unwrap(), [Algorithm::HS256]).leeway(keep * 2).build();
+    assert!(no_store.is_ok());
+}
+
+/// `multi_issuer` routes on the claims' `iss`, which an encrypted token hides: a validator that
+/// decrypts cannot join one (it would refuse every encrypted token as malformed; found in review).
+#[test]
+fn multi_issuer_refuses_a_validator_that_decrypts() {
+    use jwtguard_core::{ContentEncryption, DecryptionKey, KeyManagement};
+    let plain = Validator::builder(Key::hmac([7u8; 32]).unwrap(), [Algorithm::HS256]).issuer("https://a.example");
+    let decrypting = Validator::builder(Key::hmac([8u8; 32]).unwrap(), [Algorithm::HS256])
+        .issuer("https://b.example")
+        .decrypt_with(DecryptionKey::shared([9u8; 32]).unwrap(), [KeyManagement::Dir], [ContentEncryption::A256Gcm]);
+    let err = Validator::multi_issuer([plain.build().unwrap(), decrypting.build().unwrap()]).unwrap_err();
+    assert!(matches!(err, ConfigError::InvalidSetting(_)), "{err:?}");
+}

@@ -299,7 +299,8 @@ impl ValidatorBuilder {
     /// [`ConfigError::NoAlgorithms`] for an empty allow-list, [`ConfigError::NoUsableKey`] for
     /// an empty key set, [`ConfigError::KeyAlgorithmMismatch`] when no key can verify one of the
     /// allowed algorithms, [`ConfigError::InvalidSetting`] for a leeway or maximum age beyond
-    /// a year or a zero size bound; for [`decrypt_with`](Self::decrypt_with), an empty allow-list or
+    /// a year, a leeway beyond [`KEEP_AFTER_END`](crate::revocation::KEEP_AFTER_END) with a
+    /// revocation store, or a zero size bound; for [`decrypt_with`](Self::decrypt_with), an empty allow-list or
     /// key set ([`ConfigError::InvalidSetting`]), an allowed key-management algorithm no key can
     /// serve ([`ConfigError::NoKeyFor`]), or a primitive the crypto backend lacks
     /// ([`ConfigError::BackendLacks`]).
@@ -340,6 +341,13 @@ impl ValidatorBuilder {
         }
         if let Some(jwe) = &self.jwe {
             jwe.check()?;
+        }
+        // A revocation is forgotten KEEP_AFTER_END past the token's end (every validator sharing
+        // the store sweeps); a longer leeway would accept a revoked token again after that.
+        if self.revocation.is_some() && self.leeway.as_secs() > crate::revocation::KEEP_AFTER_END.unsigned_abs() {
+            return Err(ConfigError::InvalidSetting(
+                "leeway beyond revocation::KEEP_AFTER_END (an hour) with a revocation store",
+            ));
         }
         Ok(Validator {
             kind: Kind::Single(Arc::new(Policy {

@@ -30,7 +30,8 @@ impl Validator {
     ///
     /// # Errors
     /// [`ConfigError::InvalidSetting`] when a validator does not accept exactly one issuer, two
-    /// accept the same one, or the list is empty.
+    /// accept the same one, one decrypts tokens ([`decrypt_with`](crate::ValidatorBuilder::decrypt_with):
+    /// routing reads the `iss` an encrypted token hides), or the list is empty.
     pub fn multi_issuer(validators: impl IntoIterator<Item = Validator>) -> Result<Validator, ConfigError> {
         let mut by_issuer = BTreeMap::new();
         for v in validators {
@@ -39,6 +40,12 @@ impl Validator {
                 Kind::ByIssuer(nested) => nested.by_issuer.values().cloned().collect(),
             };
             for policy in policies {
+                if policy.jwe.is_some() {
+                    // Routing reads the claims' `iss`, which an encrypted token hides.
+                    return Err(ConfigError::InvalidSetting(
+                        "multi_issuer cannot route encrypted tokens (decrypt_with)",
+                    ));
+                }
                 let [iss] = policy.issuers.as_slice() else {
                     return Err(ConfigError::InvalidSetting("each validator of multi_issuer needs exactly one issuer"));
                 };
