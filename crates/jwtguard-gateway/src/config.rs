@@ -45,6 +45,12 @@
 //! [proxy]
 //! strip_authorization = false              # remove the token before the upstream sees it
 //!
+//! [revocation]                            # share the services' revocations through Redis
+//! redis = "redis://127.0.0.1:6379"         # or redis_cluster = [URL, ...], or
+//!                                          # redis_sentinels = [URL, ...] with master_name
+//! prefix = "jwtguard"                      # the services' key prefix (the default)
+//! max_stale_ms = 1000                      # fail closed (503) past this without proof of sync
+//!
 //! [server]
 //! drain_timeout_secs = 30                  # on SIGTERM, how long requests in flight may finish
 //! require_https = false                    # refuse a token that came over plain HTTP, unless
@@ -205,6 +211,23 @@ pub(crate) struct RouteConfig {
     pub(crate) optional: bool,
 }
 
+/// Where the Redis holding the services' revocations is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RedisTopology {
+    Single(String),
+    Cluster(Vec<String>),
+    Sentinel { sentinels: Vec<String>, master_name: String },
+}
+
+/// `[revocation]`: revocations shared with the services through Redis.
+#[derive(Debug, Clone)]
+pub(crate) struct RevocationConfig {
+    pub(crate) line: usize,
+    pub(crate) redis: RedisTopology,
+    pub(crate) prefix: String,
+    pub(crate) max_stale: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct ProxyConfig {
     pub(crate) connect_timeout: Duration,
@@ -236,6 +259,7 @@ pub struct Config {
     pub(crate) drain_timeout: Duration,
     pub(crate) require_https: bool,
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    pub(crate) revocation: Option<RevocationConfig>,
 }
 
 // ---- the file as written ----
@@ -262,6 +286,18 @@ struct Raw {
     log: RawLog,
     #[serde(default)]
     server: RawServer,
+    revocation: Option<Spanned<RawRevocation>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRevocation {
+    redis: Option<Spanned<String>>,
+    redis_cluster: Option<Spanned<Vec<Spanned<String>>>>,
+    redis_sentinels: Option<Spanned<Vec<Spanned<String>>>>,
+    master_name: Option<Spanned<String>>,
+    prefix: Option<Spanned<String>>,
+    max_stale_ms: Option<Spanned<u64>>,
 }
 
 #[derive(Deserialize)]
@@ -722,6 +758,8 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
         ));
     }
 
+    let revocation = raw.revocation.as_ref().map(|r| revocation(src, r)).transpose()?;
+
     let secs = |v: Option<u64>, default: u64| Duration::from_secs(v.unwrap_or(default));
     Ok(Config {
         file: src.file.to_owned(),
@@ -744,7 +782,59 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
         drain_timeout: secs(raw.server.drain_timeout_secs, 30),
         require_https: raw.server.require_https,
         trusted_proxies,
+        revocation,
     })
+}
+
+/// `[revocation]`: exactly one Redis topology, with URLs the `redis` crate will accept.
+fn revocation(src: &Source<'_>, spanned: &Spanned<RawRevocation>) -> Result<RevocationConfig, ConfigError> {
+    let r = spanned.get_ref();
+    let url = |u: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
+        let text = u.get_ref();
+        // `rediss://` needs TLS support in the Redis client, which the gateway is not built with.
+        if !text.starts_with("redis://") || http::Uri::try_from(text.as_str()).is_err() {
+            return Err(src.at(u, format!("revocation.{key}"), "a URL such as redis://127.0.0.1:6379"));
+        }
+        Ok(text.clone())
+    };
+    let urls = |list: &Spanned<Vec<Spanned<String>>>, key: &str| -> Result<Vec<String>, ConfigError> {
+        if list.get_ref().is_empty() {
+            return Err(src.at(list, format!("revocation.{key}"), "at least one URL"));
+        }
+        list.get_ref().iter().map(|u| url(u, key)).collect()
+    };
+    let redis = match (&r.redis, &r.redis_cluster, &r.redis_sentinels) {
+        (Some(u), None, None) => RedisTopology::Single(url(u, "redis")?),
+        (None, Some(nodes), None) => RedisTopology::Cluster(urls(nodes, "redis_cluster")?),
+        (None, None, Some(sentinels)) => {
+            let master_name = r.master_name.as_ref().ok_or_else(|| {
+                src.at(sentinels, "revocation.master_name", "redis_sentinels needs the master_name they watch")
+            })?;
+            RedisTopology::Sentinel {
+                sentinels: urls(sentinels, "redis_sentinels")?,
+                master_name: master_name.get_ref().clone(),
+            }
+        }
+        _ => {
+            return Err(src.at(spanned, "revocation", "give exactly one of redis, redis_cluster or redis_sentinels"));
+        }
+    };
+    if let (Some(m), false) = (&r.master_name, matches!(redis, RedisTopology::Sentinel { .. })) {
+        return Err(src.at(m, "revocation.master_name", "master_name goes with redis_sentinels"));
+    }
+    let prefix = match &r.prefix {
+        Some(p) if p.get_ref().is_empty() => return Err(src.at(p, "revocation.prefix", "an empty prefix")),
+        Some(p) => p.get_ref().clone(),
+        None => "jwtguard".to_owned(),
+    };
+    let max_stale = match &r.max_stale_ms {
+        Some(ms) if !(10..=60_000).contains(ms.get_ref()) => {
+            return Err(src.at(ms, "revocation.max_stale_ms", "between 10 and 60000"));
+        }
+        Some(ms) => Duration::from_millis(*ms.get_ref()),
+        None => Duration::from_secs(1),
+    };
+    Ok(RevocationConfig { line: src.line(spanned.span().start), redis, prefix, max_stale })
 }
 
 fn upstream_uri(src: &Source<'_>, u: &Spanned<String>, key: &str) -> Result<http::Uri, ConfigError> {

@@ -16,9 +16,10 @@ use jwtguard_core::pipeline::{self, Decision, Pass, Reject};
 use jwtguard_core::provider::{KeyProvider, KeySource};
 use jwtguard_core::{Error, ErrorKind, Guard, Rejection, RequestHead, TokenSources, Validator, Verified};
 use jwtguard_jwks::{Oidc, RemoteJwks};
+use jwtguard_redis::{RedisRevocations, RedisStores};
 use serde_json::Value;
 
-use crate::config::{Config, ConfigError, HeaderSource, KeysConfig, start_error};
+use crate::config::{Config, ConfigError, HeaderSource, KeysConfig, RedisTopology, RevocationConfig, start_error};
 
 type Predicate = Box<dyn Fn(&Value) -> bool + Send + Sync>;
 
@@ -40,6 +41,8 @@ struct Inner {
     routes: Vec<Route>,
     /// Every remote key set, by issuer name: the gateway is ready once each has keys.
     remotes: Vec<(String, RemoteJwks)>,
+    /// The replica of the services' revocations, when `[revocation]` is configured.
+    revocations: Option<RedisRevocations>,
 }
 
 /// The configured gateway: routes, guards, header mapping. Cheap to clone.
@@ -125,6 +128,24 @@ impl Verdict {
     }
 }
 
+/// Connects to the Redis of `[revocation]` and starts the revocation replica.
+async fn connect_revocations(r: &RevocationConfig) -> Result<RedisRevocations, String> {
+    let stores = match &r.redis {
+        RedisTopology::Single(url) => RedisStores::connect_with_prefix(url, &r.prefix).await,
+        RedisTopology::Cluster(nodes) => RedisStores::connect_cluster(nodes, &r.prefix).await,
+        RedisTopology::Sentinel { sentinels, master_name } => {
+            RedisStores::connect_sentinel(sentinels, master_name, &r.prefix).await
+        }
+    };
+    let stores = stores.map_err(|e| {
+        format!(
+            "cannot reach Redis: {}",
+            std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
+        )
+    })?;
+    Ok(stores.revocations_builder().max_stale(r.max_stale).build())
+}
+
 /// `http::Extensions` as the core reads them.
 struct Ext<'a>(&'a http::Extensions);
 
@@ -152,6 +173,10 @@ impl Gateway {
     /// public host without `allow_http`, failed discovery, issuers that cannot share a route.
     pub async fn start(config: Config) -> Result<Gateway, ConfigError> {
         let file = config.file.clone();
+        let revocations = match &config.revocation {
+            Some(r) => Some(connect_revocations(r).await.map_err(|m| start_error(&file, r.line, "revocation", m))?),
+            None => None,
+        };
         let mut validators = Vec::new();
         let mut remotes = Vec::new();
         for iss in &config.issuers {
@@ -192,6 +217,9 @@ impl Gateway {
             }
             if let Some(t) = &iss.typ {
                 builder = builder.typ(t.clone());
+            }
+            if let Some(r) = &revocations {
+                builder = builder.revocation(Arc::new(r.clone()));
             }
             validators.push(builder.build().map_err(|e| err(e.to_string()))?);
         }
@@ -238,7 +266,7 @@ impl Gateway {
             };
             routes.push(Route { label, host: r.host.clone(), prefix: r.path.clone(), access });
         }
-        Ok(Gateway { inner: Arc::new(Inner { config, routes, remotes }) })
+        Ok(Gateway { inner: Arc::new(Inner { config, routes, remotes, revocations }) })
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -246,14 +274,25 @@ impl Gateway {
     }
 
     /// `true` once every issuer's keys are loaded (static keys always are; a remote key set
-    /// once its first fetch succeeded).
+    /// once its first fetch succeeded) and, with `[revocation]`, while the revocation replica is
+    /// in sync with Redis (otherwise every token check fails closed).
     pub fn is_ready(&self) -> bool {
         self.not_ready().next().is_none()
     }
 
-    /// The issuers whose keys are not loaded yet.
-    pub fn not_ready(&self) -> impl Iterator<Item = &str> {
-        self.inner.remotes.iter().filter(|(_, j)| KeyProvider::keys(j).is_err()).map(|(n, _)| n.as_str())
+    /// What the gateway waits for, in words: `the keys of issuer NAME` for each issuer whose
+    /// keys are not loaded yet, and `revocations in sync with Redis` while the revocation
+    /// replica is not.
+    pub fn not_ready(&self) -> impl Iterator<Item = String> + '_ {
+        let keys = self.inner.remotes.iter().filter(|(_, j)| KeyProvider::keys(j).is_err());
+        let keys = keys.map(|(n, _)| format!("the keys of issuer {n}"));
+        let revocations = self.inner.revocations.as_ref().filter(|r| !r.in_sync());
+        keys.chain(revocations.map(|_| "revocations in sync with Redis".to_owned()))
+    }
+
+    /// With `[revocation]`: whether the revocation replica is in sync with Redis.
+    pub(crate) fn revocations_in_sync(&self) -> Option<bool> {
+        self.inner.revocations.as_ref().map(RedisRevocations::in_sync)
     }
 
     /// The route for a request: host-specific routes first, then the longest matching prefix.

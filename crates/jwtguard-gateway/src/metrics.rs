@@ -47,7 +47,8 @@ impl Metrics {
         c.count += 1;
     }
 
-    pub(crate) fn render(&self, ready: bool) -> String {
+    /// `revocations_in_sync`: with `[revocation]`, whether its replica is in sync.
+    pub(crate) fn render(&self, ready: bool, revocations_in_sync: Option<bool>) -> String {
         let c = self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut out = String::with_capacity(1024);
         out.push_str(
@@ -69,9 +70,18 @@ impl Metrics {
         out.push_str("# TYPE jwtguard_gateway_request_duration_seconds summary\n");
         let _ = writeln!(out, "jwtguard_gateway_request_duration_seconds_sum {}", c.seconds_sum);
         let _ = writeln!(out, "jwtguard_gateway_request_duration_seconds_count {}", c.count);
-        out.push_str("# HELP jwtguard_gateway_ready 1 once every issuer's keys are loaded.\n");
+        out.push_str(
+            "# HELP jwtguard_gateway_ready 1 once every issuer's keys are loaded and revocations are in sync.\n",
+        );
         out.push_str("# TYPE jwtguard_gateway_ready gauge\n");
         let _ = writeln!(out, "jwtguard_gateway_ready {}", u8::from(ready));
+        if let Some(in_sync) = revocations_in_sync {
+            out.push_str(
+                "# HELP jwtguard_revocation_replica_in_sync 1 while the revocation replica is in sync with Redis.\n",
+            );
+            out.push_str("# TYPE jwtguard_revocation_replica_in_sync gauge\n");
+            let _ = writeln!(out, "jwtguard_revocation_replica_in_sync {}", u8::from(in_sync));
+        }
         out
     }
 }
@@ -86,7 +96,7 @@ mod tests {
         m.record(Mode::ForwardAuth, "allow", 200, None, Duration::from_millis(2));
         m.record(Mode::ForwardAuth, "deny", 401, Some("Expired"), Duration::from_millis(1));
         m.record(Mode::ForwardAuth, "deny", 401, Some("Expired"), Duration::from_millis(1));
-        let text = m.render(true);
+        let text = m.render(true, None);
         assert!(
             text.contains(
                 "jwtguard_gateway_requests_total{mode=\"forward_auth\",outcome=\"allow\",status=\"200\"} 1\n"
@@ -98,5 +108,7 @@ mod tests {
         assert!(text.contains("jwtguard_gateway_denials_total{error_kind=\"Expired\"} 2\n"));
         assert!(text.contains("jwtguard_gateway_request_duration_seconds_count 3\n"));
         assert!(text.contains("jwtguard_gateway_ready 1\n"));
+        assert!(!text.contains("jwtguard_revocation_replica_in_sync"), "no gauge without [revocation]");
+        assert!(m.render(false, Some(false)).contains("jwtguard_revocation_replica_in_sync 0\n"));
     }
 }

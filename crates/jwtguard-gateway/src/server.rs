@@ -210,7 +210,10 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
         match req.uri().path() {
             "/healthz" => return text(StatusCode::OK, "ok\n"),
             "/metrics" => {
-                let mut res = text(StatusCode::OK, &shared.metrics.render(shared.gateway.is_ready()));
+                let mut res = text(
+                    StatusCode::OK,
+                    &shared.metrics.render(shared.gateway.is_ready(), shared.gateway.revocations_in_sync()),
+                );
                 res.headers_mut()
                     .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
                 return res;
@@ -220,8 +223,8 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
                 return if gateway.is_ready() {
                     text(StatusCode::OK, "ready\n")
                 } else {
-                    let waiting: Vec<&str> = gateway.not_ready().collect();
-                    text(StatusCode::SERVICE_UNAVAILABLE, &format!("waiting for the keys of: {}\n", waiting.join(", ")))
+                    let waiting: Vec<String> = gateway.not_ready().collect();
+                    text(StatusCode::SERVICE_UNAVAILABLE, &format!("waiting for {}\n", waiting.join(", ")))
                 };
             }
             _ => {}

@@ -283,3 +283,49 @@ fn tls_files_that_do_not_load_name_their_line() {
         format!("[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"forward_auth\"\ntls_cert = \"x.pem\"\n{ISSUER}{ROUTE}");
     assert_eq!(err(&half).key(), "listener[0].tls_key");
 }
+
+#[test]
+fn revocation_takes_one_redis_topology() {
+    let ok = |rev: &str| Config::from_str_at(&format!("{LISTENER}{ISSUER}{ROUTE}[revocation]\n{rev}"), at_keys());
+    let single = ok("redis = \"redis://127.0.0.1:6379\"\n").unwrap().revocation.unwrap();
+    assert_eq!(single.redis, RedisTopology::Single("redis://127.0.0.1:6379".into()));
+    assert_eq!((single.prefix.as_str(), single.max_stale), ("jwtguard", Duration::from_secs(1)));
+    let cluster = ok("redis_cluster = [\"redis://10.0.0.1:6379\", \"redis://10.0.0.2:6379\"]\nprefix = \"shop\"\nmax_stale_ms = 250\n")
+        .unwrap()
+        .revocation
+        .unwrap();
+    assert_eq!(
+        cluster.redis,
+        RedisTopology::Cluster(vec!["redis://10.0.0.1:6379".into(), "redis://10.0.0.2:6379".into()])
+    );
+    assert_eq!((cluster.prefix.as_str(), cluster.max_stale), ("shop", Duration::from_millis(250)));
+    let sentinel =
+        ok("redis_sentinels = [\"redis://10.0.0.1:26379\"]\nmaster_name = \"mymaster\"\n").unwrap().revocation.unwrap();
+    assert_eq!(
+        sentinel.redis,
+        RedisTopology::Sentinel { sentinels: vec!["redis://10.0.0.1:26379".into()], master_name: "mymaster".into() }
+    );
+    assert!(Config::from_str_at(&format!("{LISTENER}{ISSUER}{ROUTE}"), at_keys()).unwrap().revocation.is_none());
+}
+
+#[test]
+fn revocation_mistakes_name_their_line_and_key() {
+    let cases = [
+        ("redis = \"redis://a:1\"\nredis_cluster = [\"redis://b:1\"]\n", "[revocation]", "revocation"),
+        ("max_stale_ms = 100\n", "[revocation]", "revocation"),
+        ("redis = \"rediss://a:6379\"\n", "rediss://", "revocation.redis"),
+        ("redis = \"http://a:6379\"\n", "http://", "revocation.redis"),
+        ("redis_cluster = []\n", "redis_cluster", "revocation.redis_cluster"),
+        ("redis_cluster = [\"redis://a:1\", \"a:2\"]\n", "redis_cluster", "revocation.redis_cluster"),
+        ("redis_sentinels = [\"redis://a:26379\"]\n", "redis_sentinels", "revocation.master_name"),
+        ("redis = \"redis://a:1\"\nmaster_name = \"m\"\n", "master_name", "revocation.master_name"),
+        ("redis = \"redis://a:1\"\nmax_stale_ms = 0\n", "max_stale_ms", "revocation.max_stale_ms"),
+        ("redis = \"redis://a:1\"\nprefix = \"\"\n", "prefix", "revocation.prefix"),
+        ("redis = \"redis://a:1\"\npassword = \"x\"\n", "password", "password"),
+    ];
+    for (rev, needle, key) in cases {
+        let text = format!("{LISTENER}{ISSUER}{ROUTE}[revocation]\n{rev}");
+        let e = err(&text);
+        assert_eq!((e.line(), e.key()), (Some(line_of(&text, needle)), key), "{rev}: {e}");
+    }
+}
