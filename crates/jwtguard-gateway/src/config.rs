@@ -15,6 +15,12 @@
 //! # tls_cert = "tls/chain.pem"     # HTTPS: chain and key (PEM), reloaded when the files change
 //! # tls_key = "tls/key.pem"        # or on SIGHUP
 //!
+//! # [[listener]]                   # plain HTTP answered with a 308 to https://HOST/same/path
+//! # addr = "0.0.0.0:80"
+//! # mode = "redirect_https"
+//! # https_port = 443               # the port in the Location (omitted when 443)
+//! # redirect_host = "api.example"  # a fixed host instead of the request's Host
+//!
 //! [[issuer]]
 //! name = "main"
 //! issuer = "https://login.example.com"
@@ -139,6 +145,11 @@ pub enum Mode {
     ForwardAuth,
     /// Verifies, then proxies to the listener's upstream.
     Proxy,
+    /// Answers every request (but `/healthz` and the like, when `health = true`) with a
+    /// `308 Permanent Redirect` to the same path and query over HTTPS. No token is read; a
+    /// token the client already sent in the clear is exposed nonetheless, so clients should
+    /// only be given `https://` URLs.
+    RedirectHttps,
 }
 
 /// The format of log lines.
@@ -171,6 +182,17 @@ pub(crate) struct ListenerConfig {
     pub(crate) health: bool,
     /// Certificate chain and key files (PEM): an HTTPS listener.
     pub(crate) tls: Option<(PathBuf, PathBuf)>,
+    /// `redirect_https`: where the `Location` points.
+    pub(crate) redirect: Option<RedirectConfig>,
+}
+
+/// Where a `redirect_https` listener sends clients.
+#[derive(Debug, Clone)]
+pub(crate) struct RedirectConfig {
+    /// The port of the HTTPS listener (left out of the URL when 443).
+    pub(crate) https_port: u16,
+    /// A fixed host; else the request's `Host` (its host part).
+    pub(crate) host: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -309,6 +331,8 @@ struct RawListener {
     health: Option<bool>,
     tls_cert: Option<Spanned<String>>,
     tls_key: Option<Spanned<String>>,
+    https_port: Option<Spanned<u16>>,
+    redirect_host: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -528,8 +552,39 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
             (Mode::ForwardAuth, Some(u)) => {
                 return Err(src.at(u, key("upstream"), "a forward_auth listener has no upstream"));
             }
-            (Mode::ForwardAuth, None) => None,
+            (Mode::RedirectHttps, Some(u)) => {
+                return Err(src.at(u, key("upstream"), "a redirect_https listener has no upstream"));
+            }
+            (Mode::ForwardAuth | Mode::RedirectHttps, None) => None,
             (Mode::Proxy, Some(u)) => Some(upstream_uri(src, u, &key("upstream"))?),
+        };
+        let redirect = match l_.mode {
+            Mode::RedirectHttps => {
+                if let Some(c) = &l_.tls_cert {
+                    return Err(src.at(c, key("tls_cert"), "a redirect_https listener speaks plain HTTP"));
+                }
+                let https_port = match &l_.https_port {
+                    Some(p) if *p.get_ref() == 0 => return Err(src.at(p, key("https_port"), "a port from 1 to 65535")),
+                    Some(p) => *p.get_ref(),
+                    None => 443,
+                };
+                let host = match &l_.redirect_host {
+                    Some(h) => Some(redirect_host(h.get_ref()).ok_or_else(|| {
+                        src.at(h, key("redirect_host"), "a host name or IP address, without scheme, port or path")
+                    })?),
+                    None => None,
+                };
+                Some(RedirectConfig { https_port, host })
+            }
+            _ => {
+                if let Some(p) = &l_.https_port {
+                    return Err(src.at(p, key("https_port"), "https_port goes with mode = \"redirect_https\""));
+                }
+                if let Some(h) = &l_.redirect_host {
+                    return Err(src.at(h, key("redirect_host"), "redirect_host goes with mode = \"redirect_https\""));
+                }
+                None
+            }
         };
         let tls = match (&l_.tls_cert, &l_.tls_key) {
             (None, None) => None,
@@ -547,6 +602,7 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
             upstream,
             health: l_.health.unwrap_or(l_.mode == Mode::ForwardAuth),
             tls,
+            redirect,
         });
     }
 
@@ -850,6 +906,13 @@ fn upstream_uri(src: &Source<'_>, u: &Spanned<String>, key: &str) -> Result<http
         return Err(src.at(u, key, "an upstream has no query"));
     }
     Ok(uri)
+}
+
+/// `host` when it is a bare host name or IP address (an IPv6 one in brackets), lowercased:
+/// what may stand between `https://` and the port of a redirect.
+pub(crate) fn redirect_host(host: &str) -> Option<String> {
+    let authority: http::uri::Authority = host.parse().ok()?;
+    (authority.as_str() == authority.host() && !host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
 /// The error a start-up step (a remote key set, discovery, a validator) had, at its table.

@@ -25,6 +25,7 @@ fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::ForwardAuth => "forward_auth",
         Mode::Proxy => "proxy",
+        Mode::RedirectHttps => "redirect_https",
     }
 }
 

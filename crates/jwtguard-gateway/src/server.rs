@@ -19,7 +19,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::TcpListener;
 
-use crate::config::{ListenerConfig, Mode};
+use crate::config::{ListenerConfig, Mode, RedirectConfig};
 use crate::gateway::{Gateway, Original, Outcome, Verdict, plain};
 use crate::metrics::Metrics;
 use crate::tls::{Certificate, RELOAD_CHECK};
@@ -231,6 +231,11 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
         }
     }
     let (res, verdict, method, path) = match cfg.mode {
+        Mode::RedirectHttps => {
+            let res = redirect_https(cfg.redirect.as_ref(), &req);
+            shared.metrics.record(cfg.mode, "redirect", res.status().as_u16(), None, started.elapsed());
+            return res;
+        }
         Mode::ForwardAuth => forward_auth(&shared.gateway, peer, &req).await,
         Mode::Proxy => proxy(shared, cfg, peer, req).await,
     };
@@ -244,6 +249,38 @@ async fn handle(shared: &Shared, cfg: &ListenerConfig, peer: SocketAddr, req: Re
         started.elapsed(),
     );
     res
+}
+
+/// `308 Permanent Redirect` (the method and body are kept, as Caddy's automatic HTTPS does) to
+/// the request's path and query over HTTPS, at the configured host or the request's own
+/// (`Host`, or the authority of an absolute-form request). A request without a usable host is
+/// a `400`: its `Host` is not echoed into a `Location` unless it is a bare host name.
+fn redirect_https(redirect: Option<&RedirectConfig>, req: &Request<Incoming>) -> Response<Body> {
+    let host = redirect.and_then(|r| r.host.clone()).or_else(|| {
+        let header = req.headers().get(header::HOST).and_then(|h| h.to_str().ok());
+        let authority = req.uri().authority().map(|a| a.as_str()).or(header)?;
+        // A bare `host[:port]`: no user info either.
+        let authority: http::uri::Authority = authority.parse().ok().filter(|_| !authority.contains('@'))?;
+        crate::config::redirect_host(authority.host())
+    });
+    let Some(host) = host else {
+        return text(StatusCode::BAD_REQUEST, "a Host header is required\n");
+    };
+    let port = match redirect.map_or(443, |r| r.https_port) {
+        443 => String::new(),
+        p => format!(":{p}"),
+    };
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let location = format!("https://{host}{port}{path}");
+    match HeaderValue::try_from(location) {
+        Ok(location) => {
+            let mut res = Response::new(full(Bytes::new()));
+            *res.status_mut() = StatusCode::PERMANENT_REDIRECT;
+            res.headers_mut().insert(header::LOCATION, location);
+            res
+        }
+        Err(_) => text(StatusCode::BAD_REQUEST, "bad request\n"),
+    }
 }
 
 /// The original request a forward-auth call describes. Its URI comes from exactly one place,

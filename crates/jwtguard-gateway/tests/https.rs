@@ -149,3 +149,89 @@ async fn a_broken_pair_on_disk_keeps_the_certificate_in_use() {
         checks += 1;
     }
 }
+
+/// A port free right now (bound, then released), for a listener whose port another listener's
+/// configuration must name.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_listener_sends_plain_http_clients_to_the_https_listener() {
+    let ca = Ca::new();
+    let tls = TempDir::new("tls");
+    install(&tls, &ca.leaf("gateway"));
+    let upstream = Upstream::start().await;
+    let https_port = free_port();
+    let cfg = format!(
+        "[[listener]]\naddr = \"127.0.0.1:{https_port}\"\nmode = \"proxy\"\nupstream = \"{}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n\
+         [[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"redirect_https\"\nhttps_port = {https_port}\n{}{ROUTES}",
+        upstream.url(),
+        tls.0.join("chain.pem").display(),
+        tls.0.join("key.pem").display(),
+        issuers_and_headers()
+    );
+    let gw = start(&cfg).await;
+    let plain = gw.url(Mode::RedirectHttps).replace("127.0.0.1", "localhost");
+
+    // A client that follows redirects lands on the HTTPS listener, same path and query.
+    let following = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([reqwest::Certificate::from_pem(ca.0.pem().as_bytes()).unwrap()])
+        .build()
+        .unwrap();
+    let res = following.get(format!("{plain}/public/x?y=1")).send().await.unwrap();
+    assert_eq!(res.url().as_str(), format!("https://localhost:{https_port}/public/x?y=1"));
+    assert_eq!(res.status(), 200);
+    let seen: Value = res.json().await.unwrap();
+    assert_eq!((seen[":path"].as_str(), seen["x-forwarded-proto"].as_str()), (Some("/public/x?y=1"), Some("https")));
+    assert_eq!(upstream.hits(), 1, "only the HTTPS request reached the upstream");
+
+    // The answer itself: 308 (method and body kept), the request's host, the HTTPS port.
+    let res = client()
+        .post(format!("{}/orders/1?a=b", gw.url(Mode::RedirectHttps)))
+        .header("Host", "API.example:8080")
+        .bearer_auth(token_a(json!({})))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308);
+    assert_eq!(header(&res, "location").as_deref(), Some(&*format!("https://api.example:{https_port}/orders/1?a=b")));
+    assert_eq!(upstream.hits(), 1, "a redirect listener never proxies");
+}
+
+#[tokio::test]
+async fn a_redirect_never_echoes_a_host_that_is_not_a_bare_host_name() {
+    let base = |extra: &str| {
+        format!(
+            "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"redirect_https\"\n{extra}{}{ROUTES}",
+            issuers_and_headers()
+        )
+    };
+    let gw = start(&base("")).await;
+    let url = gw.url(Mode::RedirectHttps);
+    for host in ["evil.example/x", "user@api.example", "api.example:8080:1", "api .example", ""] {
+        let res = client().get(format!("{url}/")).header("Host", host).send().await.unwrap();
+        assert_eq!((res.status().as_u16(), header(&res, "location")), (400, None), "Host: {host}");
+    }
+    let res = client().get(format!("{url}/a")).header("Host", "[::1]:80").send().await.unwrap();
+    assert_eq!(header(&res, "location").as_deref(), Some("https://[::1]/a"), "443 is left out");
+
+    // HTTP/1.0 without a Host: nothing to redirect to.
+    let mut conn = tokio::net::TcpStream::connect(url.trim_start_matches("http://")).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut conn, b"GET /a HTTP/1.0\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.0 400"), "{}", String::from_utf8_lossy(&answer));
+
+    // A fixed host wins over the request's.
+    let fixed = start(&base("redirect_host = \"api.example\"\nhttps_port = 8443\n")).await;
+    let res = client()
+        .get(format!("{}/a?b", fixed.url(Mode::RedirectHttps)))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(&res, "location").as_deref(), Some("https://api.example:8443/a?b"));
+}

@@ -329,3 +329,33 @@ fn revocation_mistakes_name_their_line_and_key() {
         assert_eq!((e.line(), e.key()), (Some(line_of(&text, needle)), key), "{rev}: {e}");
     }
 }
+
+#[test]
+fn redirect_listener_mistakes_name_their_line_and_key() {
+    let cases = [
+        ("mode = \"redirect_https\"\nupstream = \"http://127.0.0.1:1\"\n", "upstream", "listener[0].upstream"),
+        ("mode = \"redirect_https\"\ntls_cert = \"a.pem\"\ntls_key = \"b.pem\"\n", "tls_cert", "listener[0].tls_cert"),
+        ("mode = \"redirect_https\"\nhttps_port = 0\n", "https_port", "listener[0].https_port"),
+        (
+            "mode = \"redirect_https\"\nredirect_host = \"https://api.example\"\n",
+            "redirect_host",
+            "listener[0].redirect_host",
+        ),
+        (
+            "mode = \"redirect_https\"\nredirect_host = \"api.example:443\"\n",
+            "redirect_host",
+            "listener[0].redirect_host",
+        ),
+        ("mode = \"forward_auth\"\nhttps_port = 8443\n", "https_port", "listener[0].https_port"),
+        ("mode = \"forward_auth\"\nredirect_host = \"a\"\n", "redirect_host", "listener[0].redirect_host"),
+    ];
+    for (listener, needle, key) in cases {
+        let text = format!("[[listener]]\naddr = \"127.0.0.1:0\"\n{listener}{ISSUER}{ROUTE}");
+        let e = err(&text);
+        assert_eq!((e.line(), e.key()), (Some(line_of(&text, needle)), key), "{listener}: {e}");
+    }
+    let ok = "[[listener]]\naddr = \"127.0.0.1:0\"\nmode = \"redirect_https\"\nredirect_host = \"API.example\"\n";
+    let config = Config::from_str_at(&format!("{ok}{ISSUER}{ROUTE}"), at_keys()).unwrap();
+    let redirect = config.listeners[0].redirect.as_ref().unwrap();
+    assert_eq!((redirect.https_port, redirect.host.as_deref()), (443, Some("api.example")));
+}
