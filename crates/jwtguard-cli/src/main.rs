@@ -15,12 +15,14 @@
 //! jwtguard completions bash|zsh|fish|elvish|powershell
 //! jwtguard encrypt --alg ALG --enc ENC (--to JWK_FILE | --secret-file FILE) [JWS|-]
 //! jwtguard decrypt (--key JWK_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
+//! jwtguard gateway [--check] CONFIG.toml
 //! ```
 //!
 //! `--json` (any subcommand) prints JSON, errors included (`{"error": ...}` on stderr).
 //!
 //! Exit status: 0 when the token verified (or the command did its job), 1 when the token was
-//! rejected (`verify`, `explain`), 2 for a usage, key or input error.
+//! rejected (`verify`, `explain`), 2 for a usage, key or input error; `gateway` exits as the
+//! `jwtguard-gateway` binary does (78 for a configuration error).
 
 mod debugger;
 mod explain;
@@ -114,6 +116,16 @@ enum Command {
     Encrypt(Box<jwe::EncryptArgs>),
     /// Decrypt an encrypted token and print what it holds, WITHOUT verifying a signature inside.
     Decrypt(Box<jwe::DecryptArgs>),
+    /// Run the gateway (forward-auth and verifying reverse proxy) from its TOML configuration,
+    /// as the `jwtguard-gateway` binary does.
+    #[cfg(feature = "gateway")]
+    Gateway {
+        /// Read and check the configuration (keys, discovery, Redis), then exit.
+        #[arg(long)]
+        check: bool,
+        /// The configuration file.
+        config: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -244,6 +256,14 @@ fn run(command: Command, out: Out) -> Result<ExitCode, String> {
         }
         Command::Encrypt(args) => jwe::encrypt(*args),
         Command::Decrypt(args) => jwe::decrypt(*args),
+        #[cfg(feature = "gateway")]
+        Command::Gateway { check, config } => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            Ok(runtime.block_on(jwtguard_gateway::run(&config, check)))
+        }
     }
 }
 

@@ -18,9 +18,83 @@ mod metrics;
 mod server;
 mod tls;
 
+use std::future::Future;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
 pub use config::{Config, ConfigError, LogFormat, Mode};
 pub use gateway::Gateway;
 pub use server::Server;
+
+/// What the `jwtguard-gateway` binary (and `jwtguard gateway`) runs: reads and checks the
+/// configuration at `path`, installs its logging, starts the gateway and, unless `check`,
+/// serves until SIGTERM or Ctrl-C, then drains.
+///
+/// Exit status: 0 after a clean stop (or a passing check), 78 (`EX_CONFIG`) for a configuration
+/// error (printed as `error: FILE:LINE: KEY: what`), 1 when a listener cannot be bound.
+///
+/// ```no_run
+/// # async fn demo() -> std::process::ExitCode {
+/// jwtguard_gateway::run(std::path::Path::new("gateway.toml"), false).await
+/// # }
+/// ```
+pub async fn run(path: &Path, check: bool) -> ExitCode {
+    let config = match Config::from_file(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(78);
+        }
+    };
+    init_logging(&config);
+    let gateway = match Gateway::start(config).await {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(78);
+        }
+    };
+    if check {
+        println!("{}: ok", path.display());
+        return ExitCode::SUCCESS;
+    }
+    // Installed before the first listener is announced, so a SIGTERM from then on is a clean stop.
+    let shutdown = shutdown_signal();
+    let server = match Server::bind(gateway).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (addr, mode) in server.local_addrs() {
+        tracing::info!(%addr, ?mode, "listening");
+        // Not println!: a closed stdout is no reason to stop serving.
+        let _ = writeln!(std::io::stdout(), "listening on http://{addr} ({mode:?})");
+    }
+    server.run(shutdown).await;
+    ExitCode::SUCCESS
+}
+
+/// SIGTERM or Ctrl-C. The handlers are registered when this is called, not when it is first
+/// awaited.
+fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = ctrl_c => {}
+            }
+            return;
+        }
+        let _ = ctrl_c.await;
+    }
+}
 
 /// Installs the process-wide log subscriber the configuration asks for (`log.format`,
 /// `log.level`), writing to stderr. Access lines have the target `jwtguard_gateway::access`
