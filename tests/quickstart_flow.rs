@@ -53,6 +53,7 @@ async fn two_instances_share_logout_and_reuse_detection_through_redis() {
     let redis = RedisServer::start();
     let settings = Settings {
         port: 0,
+        tls: None,
         redis_url: Some(redis.url()),
         signing_key_file: Some(jwtguard_test::key_path("p256.key.pem")),
         trusted_jwks: None,

@@ -29,7 +29,7 @@ const BURST: u32 = quickstart::CREDENTIAL_REQUESTS_PER_MINUTE;
 const INVALID_REQUEST: &str = r#"{"error":"invalid_request"}"#;
 
 fn embedded() -> Settings {
-    Settings { port: 0, redis_url: None, signing_key_file: None, trusted_jwks: None }
+    Settings { port: 0, tls: None, redis_url: None, signing_key_file: None, trusted_jwks: None }
 }
 
 /// The two apps, each started fresh (so each has its own, untouched rate limit).

@@ -139,3 +139,90 @@ async fn metrics() -> Response {
 pub(crate) fn service(auth: Auth) -> IntoMakeServiceWithConnectInfo<Router, SocketAddr> {
     router(auth).into_make_service_with_connect_info::<SocketAddr>()
 }
+
+/// Serves the quickstart on `listener` until `shutdown`: plain HTTP, or HTTPS with `tls` (what
+/// `TLS_CERT_FILE` and `TLS_KEY_FILE` make). `axum::serve` speaks plain TCP; over TLS it is given
+/// a listener of finished handshakes, each done in its own task (with a deadline) so that a slow
+/// or silent client never holds up the others.
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    auth: Auth,
+    tls: Option<rustls::ServerConfig>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt as _;
+
+    match tls {
+        None => axum::serve(listener, service(auth)).with_graceful_shutdown(shutdown).await,
+        Some(config) => {
+            // `tap_io` keeps the peer address as axum's `ConnectInfo<SocketAddr>`.
+            let listener = TlsListener::new(listener, config).tap_io(|_| ());
+            axum::serve(listener, service(auth)).with_graceful_shutdown(shutdown).await
+        }
+    }
+}
+
+/// Finished TLS handshakes, for `axum::serve`.
+struct TlsListener {
+    ready: tokio::sync::mpsc::Receiver<(tokio_rustls::server::TlsStream<tokio::net::TcpStream>, SocketAddr)>,
+    local: SocketAddr,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+/// How long a client may take to finish its handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl TlsListener {
+    fn new(listener: tokio::net::TcpListener, config: rustls::ServerConfig) -> TlsListener {
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        let local = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (tx, ready) = tokio::sync::mpsc::channel(64);
+        let accepting = tokio::spawn(async move {
+            loop {
+                let (tcp, peer) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment, as axum::serve does.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, peer)).await;
+                        }
+                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        TlsListener { ready, local, accepting }
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(accepted) => accepted,
+            // The accepting task only ends when this listener is dropped.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        Ok(self.local)
+    }
+}

@@ -48,10 +48,13 @@ pub(crate) struct MyClaims {
     pub(crate) exp: i64,
 }
 
-/// `PORT`, `REDIS_URL`, `SIGNING_KEY_FILE`, `JWKS_URL` with `JWKS_ISSUER`.
+/// `PORT`, `REDIS_URL`, `SIGNING_KEY_FILE`, `JWKS_URL` with `JWKS_ISSUER`, `TLS_CERT_FILE` with
+/// `TLS_KEY_FILE`.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) port: u16,
+    /// HTTPS: the certificate chain and its private key (PEM files).
+    pub(crate) tls: Option<TlsFiles>,
     pub(crate) redis_url: Option<String>,
     pub(crate) signing_key_file: Option<PathBuf>,
     /// A second issuer to trust besides the quickstart's own: its `iss` and its JWKS URL (keys
@@ -68,24 +71,69 @@ pub(crate) struct TrustedJwks {
     pub(crate) url: String,
 }
 
+/// `TLS_CERT_FILE` and `TLS_KEY_FILE`: serve HTTPS with this chain and key.
+#[derive(Debug, Clone)]
+pub(crate) struct TlsFiles {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+}
+
 impl Settings {
     pub(crate) fn from_env(default_port: u16) -> Result<Settings, String> {
-        let port = match std::env::var("PORT") {
-            Ok(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
-            Err(_) => default_port,
+        Settings::from_vars(default_port, |name| std::env::var(name).ok())
+    }
+
+    /// The settings from `var` (the environment, or a test's table).
+    pub(crate) fn from_vars(default_port: u16, var: impl Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let port = match var("PORT") {
+            Some(p) => p.parse().map_err(|_| format!("PORT must be a port number, got {p:?}"))?,
+            None => default_port,
         };
-        let non_empty = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+        let non_empty = |name: &str| var(name).filter(|s| !s.is_empty());
         let trusted_jwks = match (non_empty("JWKS_URL"), non_empty("JWKS_ISSUER")) {
             (Some(url), Some(issuer)) => Some(TrustedJwks { issuer, url }),
             (None, None) => None,
             _ => return Err("JWKS_URL and JWKS_ISSUER go together".to_owned()),
         };
+        let tls = match (non_empty("TLS_CERT_FILE"), non_empty("TLS_KEY_FILE")) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.into(), key: key.into() }),
+            (None, None) => None,
+            _ => return Err("TLS_CERT_FILE and TLS_KEY_FILE go together".to_owned()),
+        };
         Ok(Settings {
             port,
+            tls,
             redis_url: non_empty("REDIS_URL"),
-            signing_key_file: std::env::var_os("SIGNING_KEY_FILE").map(PathBuf::from),
+            signing_key_file: non_empty("SIGNING_KEY_FILE").map(PathBuf::from),
             trusted_jwks,
         })
+    }
+}
+
+impl TlsFiles {
+    /// The rustls server configuration (aws-lc-rs, TLS 1.2 and 1.3) of the chain and key, or
+    /// what is wrong with the files. `alpn`: the protocols the server speaks.
+    pub(crate) fn server_config(&self, alpn: &[&[u8]]) -> Result<rustls::ServerConfig, String> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+        let certs = CertificateDer::pem_file_iter(&self.cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("TLS_CERT_FILE {}: {e}", self.cert.display()))?;
+        if certs.is_empty() {
+            return Err(format!("TLS_CERT_FILE {}: no CERTIFICATE in it", self.cert.display()));
+        }
+        let key =
+            PrivateKeyDer::from_pem_file(&self.key).map_err(|e| format!("TLS_KEY_FILE {}: {e}", self.key.display()))?;
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| format!("TLS_CERT_FILE and TLS_KEY_FILE: {e}"))?;
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        Ok(config)
     }
 }
 
@@ -472,29 +520,40 @@ impl Auth {
 
 /// Prints where the server listens and ready-to-paste `curl` lines, in one write so a reader of
 /// the output never sees the first line without the tokens.
-pub(crate) fn print(framework: &str, addr: SocketAddr, auth: &Auth) -> Result<(), Box<dyn std::error::Error>> {
+/// With `tls`, the URLs are `https://localhost:PORT` and each `curl` trusts the certificate
+/// file (`--cacert`), as for the self-signed set-up in the README.
+pub(crate) fn print(
+    framework: &str,
+    addr: SocketAddr,
+    auth: &Auth,
+    tls: Option<&TlsFiles>,
+) -> Result<(), Box<dyn std::error::Error>> {
     use std::io::Write as _;
 
     let reader = auth.demo_token("orders:read")?;
     let writer = auth.demo_token("orders:read orders:write")?;
+    let (curl, addr) = match tls {
+        Some(tls) => (format!("curl --cacert {}", tls.cert.display()), format!("https://localhost:{}", addr.port())),
+        None => ("curl".to_owned(), format!("http://{addr}")),
+    };
     let json = "-H 'content-type: application/json'";
     let text = format!(
-        "jwtguard {framework} quickstart listening on http://{addr}
+        "jwtguard {framework} quickstart listening on {addr}
 
 # public:
-curl -i http://{addr}/
+{curl} -i {addr}/
 # protected, echoes the verified claims:
-curl -i -H 'Authorization: Bearer {reader}' http://{addr}/me
+{curl} -i -H 'Authorization: Bearer {reader}' {addr}/me
 # needs scope orders:write (this token has only orders:read: 403):
-curl -i -X POST -H 'Authorization: Bearer {reader}' http://{addr}/orders
+{curl} -i -X POST -H 'Authorization: Bearer {reader}' {addr}/orders
 # the same with a token that has orders:write:
-curl -i -X POST -H 'Authorization: Bearer {writer}' http://{addr}/orders
+{curl} -i -X POST -H 'Authorization: Bearer {writer}' {addr}/orders
 # no token: 401 with WWW-Authenticate:
-curl -i http://{addr}/me
+{curl} -i {addr}/me
 # log in, refresh, log out (RFC 6749 shapes):
-curl -s -X POST {json} -d '{{\"username\":\"demo\",\"password\":\"demo\"}}' http://{addr}/login
-curl -s -X POST {json} -d '{{\"refresh_token\":\"...\"}}' http://{addr}/token/refresh
-curl -i -X POST -H 'Authorization: Bearer ...' {json} -d '{{\"refresh_token\":\"...\"}}' http://{addr}/logout
+{curl} -s -X POST {json} -d '{{\"username\":\"demo\",\"password\":\"demo\"}}' {addr}/login
+{curl} -s -X POST {json} -d '{{\"refresh_token\":\"...\"}}' {addr}/token/refresh
+{curl} -i -X POST -H 'Authorization: Bearer ...' {json} -d '{{\"refresh_token\":\"...\"}}' {addr}/logout
 
 "
     );
