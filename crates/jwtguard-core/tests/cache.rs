@@ -195,3 +195,86 @@ fn a_token_of_many_scopes_weighs_what_its_parsed_claims_hold() {
     let stats = v.cache_stats().unwrap();
     assert!(stats.entries <= 14, "{stats:?}");
 }
+
+/// A request carrying one `Authorization` header.
+struct Bearer(String);
+
+impl jwtguard_core::RequestHead for Bearer {
+    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
+    }
+    fn query(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// Claims that count how often they are deserialized.
+#[derive(Clone, Debug, PartialEq)]
+struct Counted {
+    sub: String,
+    scope: String,
+}
+
+static PARSED: AtomicUsize = AtomicUsize::new(0);
+
+impl<'de> serde::Deserialize<'de> for Counted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw {
+            sub: String,
+            scope: String,
+        }
+        PARSED.fetch_add(1, Ordering::SeqCst);
+        let raw = Raw::deserialize(d)?;
+        Ok(Counted { sub: raw.sub, scope: raw.scope })
+    }
+}
+
+fn pass<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(
+    guard: &jwtguard_core::Guard,
+    req: &Bearer,
+) -> Result<T, ErrorKind> {
+    use jwtguard_core::pipeline::Decision;
+    match guard.decide::<T, _>(req) {
+        Decision::Pass(pass) => Ok(pass.verified().unwrap().claims().clone()),
+        Decision::Reject(reject) => Err(reject.error().kind()),
+        Decision::Refetch => panic!("static keys never refetch"),
+    }
+}
+
+/// The middleware's claims types are `Clone`: a hit by the type that made the entry clones the
+/// claims it keeps instead of parsing the JSON again, and still runs every time-dependent check
+/// first; another type, or `Validator::verify`, parses them.
+#[test]
+fn a_middleware_hit_clones_the_kept_claims_after_every_check() {
+    let clock = TestClock::at(NOW);
+    let store = Arc::new(InMemoryRevocations::new());
+    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .build()
+        .unwrap();
+    let guard = jwtguard_core::Guard::new(v.clone());
+    let token = es256(json!({"sub": "alice", "scope": "orders:read", "jti": "t-1", "exp": NOW + 10}));
+    let req = Bearer(format!("Bearer {token}"));
+    let want = Counted { sub: "alice".into(), scope: "orders:read".into() };
+
+    let before = PARSED.load(Ordering::SeqCst);
+    assert_eq!(pass::<Counted>(&guard, &req), Ok(want.clone()));
+    assert_eq!(PARSED.load(Ordering::SeqCst), before + 1, "the miss parses");
+    assert_eq!(pass::<Counted>(&guard, &req), Ok(want.clone()));
+    assert_eq!(pass::<Counted>(&guard, &req), Ok(want.clone()));
+    assert_eq!((PARSED.load(Ordering::SeqCst), hits(&v)), (before + 1, 2), "hits clone the kept claims");
+
+    // Another type parses (and gets its own answer), as does the library's `verify`.
+    assert_eq!(pass::<Value>(&guard, &req).unwrap()["sub"], "alice");
+    assert_eq!(v.verify::<Counted>(&token).unwrap().claims(), &want);
+    assert_eq!(PARSED.load(Ordering::SeqCst), before + 2, "verify parses on a hit");
+
+    // The checks run before the kept claims are used.
+    clock.set(NOW + 70);
+    assert_eq!(pass::<Counted>(&guard, &req), Err(ErrorKind::Expired));
+    clock.set(NOW);
+    futures_executor(store.revoke_jti("t-1", NOW + 600)).unwrap();
+    assert_eq!(pass::<Counted>(&guard, &req), Err(ErrorKind::Revoked));
+}

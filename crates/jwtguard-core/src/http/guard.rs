@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 
+use crate::verify::{Parse, Typing};
 use crate::{Challenge, Error, ErrorKind, Rejection, RequestHead, TokenSources, Validator, Verified};
 
 #[derive(Debug, Clone)]
@@ -226,8 +227,19 @@ impl Guard {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn authenticate<T: DeserializeOwned, R: RequestHead>(&self, req: &R) -> Result<Option<Verified<T>>, Error> {
+        self.authenticate_with::<T, Parse, R>(req)
+    }
+
+    /// [`Guard::authenticate`], getting `T` on a cache hit as `K` says (the middleware's
+    /// `decide` uses [`Keep`]: its claims types are `Clone`).
+    pub(crate) fn authenticate_with<T, K, R>(&self, req: &R) -> Result<Option<Verified<T>>, Error>
+    where
+        T: DeserializeOwned,
+        K: Typing<T>,
+        R: RequestHead,
+    {
         match self.inner.sources.extract(req) {
-            Ok(token) => self.inner.validator.verify(token).map(Some),
+            Ok(token) => self.inner.validator.verify_with::<T, K>(token).map(Some),
             Err(e) if e.kind() == ErrorKind::Missing && self.inner.optional => Ok(None),
             Err(e) => Err(e),
         }

@@ -284,8 +284,12 @@ impl Guard {
     /// assert!(matches!(guard.decide::<serde_json::Value, _>(&Req), Decision::Pass(p) if p.verified().is_none()));
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
-    pub fn decide<T: DeserializeOwned, R: RequestHead>(&self, req: &R) -> Decision<T> {
-        match self.authenticate::<T, R>(req) {
+    pub fn decide<T, R>(&self, req: &R) -> Decision<T>
+    where
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+        R: RequestHead,
+    {
+        match self.authenticate_with::<T, crate::verify::Keep, R>(req) {
             Err(error) if self.validator().needs_refetch(&error) => Decision::Refetch,
             result => match self.conclude(result, req) {
                 Ok(pass) => Decision::Pass(pass),

@@ -4,7 +4,10 @@
 //! What a hit skips is the JWS half only: the size bound, the header, the key lookup, the
 //! signature and the strict parse of the registered claims. Everything that depends on the time
 //! or on state runs again on every hit: the claims policy (`exp` + leeway, `nbf`, `iat`, maximum
-//! age), the custom rules, the revocation check, and the claims type `T`. An entry is used only
+//! age), the custom rules and the revocation check. The claims type `T` is parsed again on a hit
+//! by [`Validator::verify`](crate::Validator::verify); the middleware (its `T` is `Clone`)
+//! keeps the `T` of the first verification in the entry and clones it: the same JSON always
+//! gives the same `T`. An entry is used only
 //! for the exact token bytes it was made from (the key is the whole token, compared in full),
 //! only while the key set it was verified with is still the current one (a rotation, a refetch
 //! or a retired key replaces the set, and every older entry stops matching), and only by the
@@ -27,6 +30,9 @@ pub(crate) struct Entry {
     /// The key set it was verified with, for a key provider (kept alive, so its address cannot
     /// be reused by a later set while the entry exists); `None` for static keys.
     pub(crate) keys: Option<Arc<KeySet>>,
+    /// The claims as the first middleware claims type asked for them (`validator::Keep`), so a
+    /// hit by that type clones them instead of parsing the JSON again.
+    pub(crate) typed: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Entry {

@@ -35,4 +35,5 @@ pub use header::Header;
 pub use jwe::Encryption;
 pub(crate) use jwe::JweConfig;
 pub use validator::{DEFAULT_CACHE_BYTES, DEFAULT_MAX_TOKEN_SIZE, Validator};
+pub(crate) use validator::{Keep, Parse, Typing};
 pub use verified::{TokenContext, TokenInfo, Verified};

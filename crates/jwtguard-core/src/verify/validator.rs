@@ -182,7 +182,13 @@ impl Validator {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        self.policy_for(token)?.verify(token)
+        self.verify_with::<T, Parse>(token)
+    }
+
+    /// [`Validator::verify`], getting `T` on a cache hit as `K` says ([`Keep`] for the
+    /// middleware, whose claims types are `Clone`).
+    pub(crate) fn verify_with<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
+        self.policy_for(token)?.verify_with::<T, K>(token)
     }
 
     /// [`Validator::verify`], and when the token names a key a [`KeyProvider`](crate::provider::KeyProvider)
@@ -298,18 +304,55 @@ impl Validator {
     }
 }
 
+/// How a verification gets the claims as `T` on a cache hit: parsed again from the entry's JSON
+/// ([`Parse`], any `T`), or cloned from the `T` the entry keeps ([`Keep`], for the types the
+/// middleware stores in request extensions, which are `Clone` anyway).
+pub(crate) trait Typing<T> {
+    /// The kept claims, when the entry holds a `T`.
+    fn kept(entry: &Entry) -> Option<T>;
+    /// Keeps `claims` in a new entry.
+    fn keep(entry: &mut Entry, claims: &T);
+}
+
+/// Parses the claims on every verification.
+pub(crate) struct Parse;
+
+impl<T> Typing<T> for Parse {
+    fn kept(_: &Entry) -> Option<T> {
+        None
+    }
+    fn keep(_: &mut Entry, _: &T) {}
+}
+
+/// Keeps the first type's claims in the entry, and clones them on a hit by that type. The same
+/// JSON always deserializes to the same `T`, so a clone is what parsing would give.
+pub(crate) struct Keep;
+
+impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
+    fn kept(entry: &Entry) -> Option<T> {
+        entry.typed.as_ref()?.downcast_ref::<T>().cloned()
+    }
+    fn keep(entry: &mut Entry, claims: &T) {
+        entry.typed = Some(Box::new(claims.clone()));
+    }
+}
+
 impl Policy {
     pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+        self.verify_with::<T, Parse>(token)
+    }
+
+    pub(crate) fn verify_with<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
         if !crate::telemetry::TIMED {
-            return self.verify_untimed(token);
+            return self.verify_untimed::<T, K>(token);
         }
         let start = std::time::Instant::now();
-        let verified = self.verify_untimed::<T>(token)?;
+        let verified = self.verify_untimed::<T, K>(token)?;
         crate::telemetry::verified(verified.header().alg(), start.elapsed().as_secs_f64());
         Ok(verified)
     }
 
-    fn verify_untimed<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+    fn verify_untimed<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
         let i = self;
         if token.len() > i.max_size {
             return Err(Error::new(ErrorKind::TooLarge));
@@ -329,7 +372,10 @@ impl Policy {
             // time or on state runs again (cache.rs).
             cache.count(true);
             self.admit(&entry.info, &entry.payload)?;
-            let claims = typed(&entry.payload)?;
+            let claims = match K::kept(&entry) {
+                Some(claims) => claims,
+                None => typed(&entry.payload)?,
+            };
             return Ok(Verified { info: entry.info.clone(), claims });
         }
         if let Some(cache) = &self.cache {
@@ -357,7 +403,9 @@ impl Policy {
         self.admit(&info, &payload)?;
         let claims = typed(&payload)?;
         if let Some(cache) = &self.cache {
-            cache.insert(token, Entry { info: info.clone(), payload: payload.into_boxed_str(), keys });
+            let mut entry = Entry { info: info.clone(), payload: payload.into_boxed_str(), keys, typed: None };
+            K::keep(&mut entry, &claims);
+            cache.insert(token, entry);
         }
         Ok(Verified { info, claims })
     }
