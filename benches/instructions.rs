@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Arguments: algorithm (HS256, RS256, ES256, EdDSA), verifier (floor, jwtguard, cached,
-//! jsonwebtoken; `jwtguard` has the verified-token cache off, `cached` is a cache hit),
+//! guard-cached, jsonwebtoken; `jwtguard` has the verified-token cache off, `cached` is a cache
+//! hit through `Validator::verify`, `guard-cached` one through the middleware's `Guard::decide`),
 //! iterations; or `hostile header|scope N` for the forged tokens of `benches/verify.rs`. Without
 //! arguments (as `cargo bench` runs it) every pair runs briefly and the wall time per
 //! verification is printed.
@@ -23,6 +24,7 @@ fn run(case: &common::Case, verifier: &str, n: u32) {
             "floor" => black_box(case).floor(),
             "jwtguard" => black_box(case).jwtguard(),
             "cached" => black_box(case).cache_hit(),
+            "guard-cached" => black_box(case).guard_hit(),
             "jsonwebtoken" => black_box(case).jsonwebtoken(),
             other => panic!("unknown verifier {other}"),
         };
@@ -48,7 +50,7 @@ fn main() {
         return;
     }
     for case in &cases {
-        for verifier in ["floor", "jwtguard", "cached", "jsonwebtoken"] {
+        for verifier in ["floor", "jwtguard", "cached", "guard-cached", "jsonwebtoken"] {
             let start = Instant::now();
             run(case, verifier, 2000);
             println!("{} {verifier}: {:?} per verification", case.alg, start.elapsed() / 2000);

@@ -16,6 +16,7 @@ fn bench(c: &mut Criterion) {
         group.bench_function("floor", |b| b.iter(|| black_box(&case).floor()));
         group.bench_function("jwtguard", |b| b.iter(|| black_box(&case).jwtguard()));
         group.bench_function("jwtguard_cache_hit", |b| b.iter(|| black_box(&case).cache_hit()));
+        group.bench_function("jwtguard_guard_cache_hit", |b| b.iter(|| black_box(&case).guard_hit()));
         group.bench_function("jsonwebtoken", |b| b.iter(|| black_box(&case).jsonwebtoken()));
         group.finish();
     }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// A typical access token's claims.
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[allow(dead_code)]
 pub(crate) struct Claims {
     sub: String,
@@ -53,6 +53,10 @@ pub(crate) struct Case {
     pub(crate) validator: Validator,
     /// The default configuration: the verified-token cache on, so the same token is a hit.
     pub(crate) cached: Validator,
+    /// The middleware's way to a cache hit: `Guard::decide` on a request with the token (it
+    /// reads the `Authorization` header, and clones the claims the entry keeps).
+    pub(crate) guard: jwtguard::Guard,
+    pub(crate) request: Bearer,
     pub(crate) jwt_key: DecodingKey,
     pub(crate) validation: Validation,
     pub(crate) floor: Floor,
@@ -65,11 +69,29 @@ impl Case {
     pub(crate) fn cache_hit(&self) -> Claims {
         self.cached.verify::<Claims>(&self.token).unwrap().into_claims()
     }
+    pub(crate) fn guard_hit(&self) -> Claims {
+        match self.guard.decide::<Claims, _>(&self.request) {
+            jwtguard::pipeline::Decision::Pass(pass) => pass.verified().unwrap().claims().clone(),
+            _ => panic!("the benchmark token is refused"),
+        }
+    }
     pub(crate) fn jsonwebtoken(&self) -> Claims {
         jsonwebtoken::decode::<Claims>(&self.token, &self.jwt_key, &self.validation).unwrap().claims
     }
     pub(crate) fn floor(&self) -> Claims {
         self.floor.verify(&self.token)
+    }
+}
+
+/// A request head carrying one `Authorization` header.
+pub(crate) struct Bearer(String);
+
+impl jwtguard::RequestHead for Bearer {
+    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
+    }
+    fn query(&self) -> Option<&str> {
+        None
     }
 }
 
@@ -128,9 +150,12 @@ pub(crate) fn cases() -> Vec<Case> {
             let mut validation = Validation::new(jwt_alg);
             validation.set_issuer(&["https://login.example.com"]);
             validation.set_audience(&["orders-api"]);
-            let case = Case { alg, token, validator, cached, jwt_key, validation, floor };
+            let guard = jwtguard::Guard::new(builder().build().unwrap());
+            let request = Bearer(format!("Bearer {token}"));
+            let case = Case { alg, token, validator, cached, guard, request, jwt_key, validation, floor };
             case.jwtguard();
             case.cache_hit();
+            case.guard_hit();
             case.jsonwebtoken();
             case.floor();
             case

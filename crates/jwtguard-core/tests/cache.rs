@@ -278,3 +278,24 @@ fn a_middleware_hit_clones_the_kept_claims_after_every_check() {
     futures_executor(store.revoke_jti("t-1", NOW + 600)).unwrap();
     assert_eq!(pass::<Counted>(&guard, &req), Err(ErrorKind::Revoked));
 }
+
+/// The middleware verifies first and checks a bearer credential's characters only when it
+/// fails: the answers are those of checking first.
+#[test]
+fn a_credential_that_is_not_a_b64token_is_still_an_invalid_request() {
+    let clock = TestClock::at(NOW);
+    let guard = jwtguard_core::Guard::new(validator(&clock));
+    let token = es256(json!({"sub": "alice", "scope": "x", "exp": NOW + 600}));
+    assert!(pass::<Value>(&guard, &Bearer(format!("Bearer {token}"))).is_ok(), "primes the cache");
+    let cases = [
+        (format!("Bearer {token}*"), ErrorKind::InvalidRequest),
+        (format!("Bearer {token} x"), ErrorKind::InvalidRequest),
+        (format!("Bearer *{token}"), ErrorKind::InvalidRequest),
+        (format!("Bearer {token}="), ErrorKind::Malformed),
+        (format!("Bearer {}", token.replacen('.', "~", 1)), ErrorKind::Malformed),
+        ("Bearer a,b".to_owned(), ErrorKind::InvalidRequest),
+    ];
+    for (header, want) in cases {
+        assert_eq!(pass::<Value>(&guard, &Bearer(header.clone())).unwrap_err(), want, "{header}");
+    }
+}

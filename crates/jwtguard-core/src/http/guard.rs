@@ -238,8 +238,16 @@ impl Guard {
         K: Typing<T>,
         R: RequestHead,
     {
-        match self.inner.sources.extract(req) {
-            Ok(token) => self.inner.validator.verify_with::<T, K>(token).map(Some),
+        match self.inner.sources.extract_unchecked(req) {
+            Ok(token) => match self.inner.validator.verify_with::<T, K>(token) {
+                Ok(verified) => Ok(Some(verified)),
+                // A token that failed: the answer to a credential that is not a `b64token` is
+                // `invalid_request`, as `extract` would have said before verifying.
+                Err(error) => match self.inner.sources.extract(req) {
+                    Err(invalid) => Err(invalid),
+                    Ok(_) => Err(error),
+                },
+            },
             Err(e) if e.kind() == ErrorKind::Missing && self.inner.optional => Ok(None),
             Err(e) => Err(e),
         }

@@ -186,9 +186,21 @@ impl TokenSources {
     /// assert_eq!(err.kind(), jwtguard_core::ErrorKind::InvalidRequest);
     /// ```
     pub fn extract<'a, R: RequestHead>(&self, req: &'a R) -> Result<&'a str, Error> {
+        self.find(req, Charset::Check)
+    }
+
+    /// [`TokenSources::extract`], but a bearer credential's characters are not checked: the
+    /// middleware verifies the token first, and only a token that fails is checked (with
+    /// `extract`, for the exact answer). A token that verifies is made of base64url segments,
+    /// so it is always a `b64token`; a cache hit then never scans it.
+    pub(crate) fn extract_unchecked<'a, R: RequestHead>(&self, req: &'a R) -> Result<&'a str, Error> {
+        self.find(req, Charset::Defer)
+    }
+
+    fn find<'a, R: RequestHead>(&self, req: &'a R, charset: Charset) -> Result<&'a str, Error> {
         for source in &self.sources {
             let found = match source {
-                TokenSource::Bearer => from_authorization(req)?,
+                TokenSource::Bearer => from_authorization(req, charset)?,
                 TokenSource::Header(name) => from_header(req, name)?,
                 TokenSource::Cookie(name) => from_cookie(req, name)?,
                 TokenSource::Query(name) => from_query(req, name)?,
@@ -232,8 +244,15 @@ fn invalid(detail: &'static str) -> Error {
     Error::detailed(ErrorKind::InvalidRequest, detail)
 }
 
+/// Whether a bearer credential's characters are checked now, or left to the caller.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Charset {
+    Check,
+    Defer,
+}
+
 /// Splits `Bearer <token>`; `Ok(None)` for another scheme.
-fn bearer_credential(value: &[u8]) -> Result<Option<&str>, Error> {
+fn bearer_credential(value: &[u8], charset: Charset) -> Result<Option<&str>, Error> {
     let value = std::str::from_utf8(value).map_err(|_| invalid("non-ASCII authorization header"))?;
     let value = value.trim_matches(|c| c == ' ' || c == '\t');
     let (scheme, rest) = match value.find([' ', '\t']) {
@@ -247,13 +266,13 @@ fn bearer_credential(value: &[u8]) -> Result<Option<&str>, Error> {
     if token.is_empty() {
         return Err(invalid("bearer scheme without a token"));
     }
-    if !is_b64token(token) {
+    if charset == Charset::Check && !is_b64token(token) {
         return Err(invalid("bearer credential is not one b64token"));
     }
     Ok(Some(token))
 }
 
-fn from_authorization<R: RequestHead>(req: &R) -> Result<Option<&str>, Error> {
+fn from_authorization<R: RequestHead>(req: &R, charset: Charset) -> Result<Option<&str>, Error> {
     let mut found = None;
     let mut headers = 0;
     for value in req.header_values("authorization") {
@@ -261,7 +280,7 @@ fn from_authorization<R: RequestHead>(req: &R) -> Result<Option<&str>, Error> {
         if headers > 1 {
             return Err(invalid("more than one authorization header"));
         }
-        found = bearer_credential(value)?;
+        found = bearer_credential(value, charset)?;
     }
     Ok(found)
 }
@@ -273,7 +292,7 @@ fn from_header<'a, R: RequestHead>(req: &'a R, name: &str) -> Result<Option<&'a 
             return Err(invalid("more than one token header"));
         }
         let text = std::str::from_utf8(value).map_err(|_| invalid("non-ASCII token header"))?.trim();
-        let token = match bearer_credential(value)? {
+        let token = match bearer_credential(value, Charset::Check)? {
             Some(t) => t,
             None if is_b64token(text) => text,
             None => return Err(invalid("token header is not one b64token")),
