@@ -19,6 +19,15 @@ fn validator(clock: &TestClock) -> Validator {
     Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).clock(clock.clone()).build().unwrap()
 }
 
+/// [`validator`] with a revocation store.
+fn revocable(clock: &TestClock, store: &Arc<InMemoryRevocations>) -> Validator {
+    Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+        .clock(clock.clone())
+        .revocation(store.clone())
+        .build()
+        .unwrap()
+}
+
 fn hits(v: &Validator) -> u64 {
     v.cache_stats().unwrap().hits
 }
@@ -39,13 +48,8 @@ fn a_hit_never_survives_exp_plus_leeway() {
 
 #[test]
 fn a_hit_is_refused_once_the_token_is_revoked() {
-    let clock = TestClock::at(NOW);
-    let store = Arc::new(InMemoryRevocations::new());
-    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
-        .clock(clock.clone())
-        .revocation(store.clone())
-        .build()
-        .unwrap();
+    let (clock, store) = (TestClock::at(NOW), Arc::new(InMemoryRevocations::new()));
+    let v = revocable(&clock, &store);
     let token = es256(json!({"sub": "alice", "jti": "t-1", "exp": NOW + 600}));
     v.verify::<Value>(&token).unwrap();
     futures_executor(store.revoke_jti("t-1", NOW + 600)).unwrap();
@@ -247,13 +251,8 @@ fn pass<T: serde::de::DeserializeOwned + Clone + Send + Sync + 'static>(
 /// first; another type, or `Validator::verify`, parses them.
 #[test]
 fn a_middleware_hit_clones_the_kept_claims_after_every_check() {
-    let clock = TestClock::at(NOW);
-    let store = Arc::new(InMemoryRevocations::new());
-    let v = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
-        .clock(clock.clone())
-        .revocation(store.clone())
-        .build()
-        .unwrap();
+    let (clock, store) = (TestClock::at(NOW), Arc::new(InMemoryRevocations::new()));
+    let v = revocable(&clock, &store);
     let guard = jwtguard_core::Guard::new(v.clone());
     let token = es256(json!({"sub": "alice", "scope": "orders:read", "jti": "t-1", "exp": NOW + 10}));
     let req = Bearer(format!("Bearer {token}"));
