@@ -14,7 +14,7 @@
 //! jwtguard debugger [--port 8686]
 //! jwtguard completions bash|zsh|fish|elvish|powershell
 //! jwtguard encrypt --alg ALG --enc ENC (--to JWK_FILE | --secret-file FILE) [JWS|-]
-//! jwtguard decrypt (--key JWK_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
+//! jwtguard decrypt (--key JWK_FILE|PEM_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
 //! ```
 //!
 //! `--json` (any subcommand) prints JSON, errors included (`{"error": ...}` on stderr).
@@ -186,7 +186,8 @@ pub(crate) struct VerifyArgs {
     /// Verify as of this Unix time instead of now.
     #[arg(long)]
     at: Option<i64>,
-    /// Accept encrypted (nested) tokens, decrypted with this private JWK or JWKS; every
+    /// Accept encrypted (nested) tokens, decrypted with this private JWK, JWKS or private-key
+    /// PEM file (PKCS#8, PKCS#1 or SEC1); every
     /// supported content algorithm, and every key-management algorithm the keys serve, is allowed.
     #[arg(long)]
     decrypt_key: Option<PathBuf>,
