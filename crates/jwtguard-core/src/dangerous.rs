@@ -116,6 +116,7 @@ pub fn decrypt_unverified(
         key_management: key_management.into_iter().collect(),
         content: content.into_iter().collect(),
         required: true,
+        allow_unsigned: false,
     };
     Ok(config.decrypt(token, false)?.inner.to_vec())
 }

@@ -12,7 +12,9 @@ use super::builder::ValidatorBuilder;
 use super::cache::{CacheStats, Entry, TokenCache};
 use super::claims::{Claim, RegisteredClaims};
 use super::clock::{Clock, SystemClock};
-use super::jwe::{JweConfig, is_jwe};
+use super::header::Header;
+use super::jwe::{Decrypted, JweConfig, is_jwe};
+use super::jws::typ_matches;
 use super::multi::ByIssuer;
 use super::verified::{TokenContext, TokenInfo, Verified};
 use crate::provider::KeySource;
@@ -157,6 +159,7 @@ impl Validator {
             revocation_fail_open: false,
             cache_bytes: DEFAULT_CACHE_BYTES,
             jwe: None,
+            allow_unsigned_encrypted: false,
         }
     }
 
@@ -305,7 +308,10 @@ impl Policy {
         }
         let start = std::time::Instant::now();
         let verified = self.verify_untimed::<T>(token)?;
-        crate::telemetry::verified(verified.header().alg(), start.elapsed().as_secs_f64());
+        // Timed by signature algorithm: an unsigned encrypted token (the opt-in) has none.
+        if let Some(alg) = verified.header().alg() {
+            crate::telemetry::verified(alg, start.elapsed().as_secs_f64());
+        }
         Ok(verified)
     }
 
@@ -335,19 +341,34 @@ impl Policy {
         if let Some(cache) = &self.cache {
             cache.count(false);
         }
-        let decrypted;
-        let (inner, encryption) = if encrypted {
-            decrypted = self.decrypt(token)?;
-            let inner = std::str::from_utf8(&decrypted.inner)
-                .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
-            (inner, Some(decrypted.encryption))
+        let (header, payload, keys) = if encrypted {
+            let decrypted = self.decrypt(token)?;
+            if decrypted.nested {
+                let inner = std::str::from_utf8(&decrypted.inner)
+                    .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
+                let mut jws = self.verify_jws(inner)?;
+                jws.header.encryption = Some(decrypted.encryption);
+                let keys = jws.keys.clone();
+                let (header, payload) = jws.into_parts();
+                (header, payload, keys)
+            } else {
+                // The opt-in (`decrypt` refuses this otherwise): the plaintext is the claims set,
+                // and no signature vouches for it. The header says so with `alg: None`.
+                self.unsigned_header(&decrypted)?;
+                let header = Header {
+                    alg: None,
+                    kid: decrypted.kid,
+                    typ: decrypted.typ,
+                    encryption: Some(decrypted.encryption),
+                };
+                (header, decrypted.inner.to_vec(), self.current_keys()?)
+            }
         } else {
-            (token, None)
+            let jws = self.verify_jws(token)?;
+            let keys = jws.keys.clone();
+            let (header, payload) = jws.into_parts();
+            (header, payload, keys)
         };
-        let mut jws = self.verify_jws(inner)?;
-        jws.header.encryption = encryption;
-        let keys = jws.keys.clone();
-        let (header, payload) = jws.into_parts();
         // UTF-8 is checked once here; `from_str` then skips the check per string.
         let payload =
             String::from_utf8(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
@@ -360,6 +381,17 @@ impl Policy {
             cache.insert(token, Entry { info: info.clone(), payload: payload.into_boxed_str(), keys });
         }
         Ok(Verified { info, claims })
+    }
+
+    /// The header checks an unsigned encrypted token gets in place of the JWS ones: the
+    /// configured `typ`, against the JWE header's.
+    fn unsigned_header(&self, decrypted: &Decrypted) -> Result<(), Error> {
+        if let Some(want) = &self.typ
+            && !decrypted.typ.as_deref().is_some_and(|t| typ_matches(t, want))
+        {
+            return Err(Error::new(ErrorKind::WrongType));
+        }
+        Ok(())
     }
 
     /// The provider's current key set (what a cache entry must have been verified with), or
