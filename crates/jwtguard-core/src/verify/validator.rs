@@ -185,7 +185,8 @@ impl Validator {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        self.policy_for(token)?.verify(token)
+        let (policy, routed) = self.policy_for(token)?;
+        policy.verify(token, routed)
     }
 
     /// [`Validator::verify`], and when the token names a key a [`KeyProvider`](crate::provider::KeyProvider)
@@ -205,14 +206,14 @@ impl Validator {
     /// # Errors
     /// As [`Validator::verify`].
     pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        let policy = self.policy_for(token)?;
-        match policy.verify(token) {
+        let (policy, routed) = self.policy_for(token)?;
+        match policy.verify(token, routed) {
             Err(e) if policy.needs_refetch(&e) => {
                 if let KeySource::Provider(provider) = &policy.keys
                     && let Some(refetch) = provider.refetch_unknown()
                 {
                     refetch.await?;
-                    return policy.verify(token);
+                    return policy.verify(token, routed);
                 }
                 Err(e)
             }
@@ -292,22 +293,25 @@ impl Validator {
         })
     }
 
-    /// The policy that decides `token`: the only one, or its issuer's.
-    pub(crate) fn policy_for(&self, token: &str) -> Result<&Policy, Error> {
+    /// The policy that decides `token`: the only one, or its issuer's; `true` when it was
+    /// chosen by a multi-issuer validator (an encrypted token's inner `iss` is then checked
+    /// against it before any key lookup).
+    pub(crate) fn policy_for(&self, token: &str) -> Result<(&Policy, bool), Error> {
         match &self.kind {
-            Kind::Single(policy) => Ok(policy),
-            Kind::ByIssuer(by_issuer) => by_issuer.route(token),
+            Kind::Single(policy) => Ok((policy, false)),
+            Kind::ByIssuer(by_issuer) => Ok((by_issuer.route(token)?, true)),
         }
     }
 }
 
 impl Policy {
-    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+    /// Verifies `token` under this policy; `routed`: chosen by a multi-issuer validator.
+    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, routed: bool) -> Result<Verified<T>, Error> {
         if !crate::telemetry::TIMED {
-            return self.verify_untimed(token);
+            return self.verify_untimed(token, routed);
         }
         let start = std::time::Instant::now();
-        let verified = self.verify_untimed::<T>(token)?;
+        let verified = self.verify_untimed::<T>(token, routed)?;
         // Timed by signature algorithm: an unsigned encrypted token (the opt-in) has none.
         if let Some(alg) = verified.header().alg() {
             crate::telemetry::verified(alg, start.elapsed().as_secs_f64());
@@ -315,7 +319,7 @@ impl Policy {
         Ok(verified)
     }
 
-    fn verify_untimed<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
+    fn verify_untimed<T: DeserializeOwned>(&self, token: &str, routed: bool) -> Result<Verified<T>, Error> {
         let i = self;
         if token.len() > i.max_size {
             return Err(Error::new(ErrorKind::TooLarge));
@@ -346,6 +350,10 @@ impl Policy {
             if decrypted.nested {
                 let inner = std::str::from_utf8(&decrypted.inner)
                     .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
+                if routed {
+                    // Routed by the JWE kid: the inner token must be this issuer's (multi.rs).
+                    self.check_routed_iss(inner)?;
+                }
                 let mut jws = self.verify_jws(inner)?;
                 jws.header.encryption = Some(decrypted.encryption);
                 let keys = jws.keys.clone();
