@@ -74,7 +74,7 @@ pub struct OptionalClaims<T>(pub Option<T>);
 /// use jwtguard_actix::Token;
 ///
 /// async fn whoami(token: Token<serde_json::Value>) -> String {
-///     format!("{:?} signed with {}", token.registered().sub(), token.header().alg())
+///     format!("{:?} signed with {:?}", token.registered().sub(), token.header().alg())
 /// }
 /// ```
 #[must_use]

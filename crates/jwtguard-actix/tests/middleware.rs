@@ -39,7 +39,8 @@ async fn me(Claims(c): Claims<MyClaims>) -> impl Responder {
 }
 
 async fn whoami(t: Token<MyClaims>) -> String {
-    format!("{} via {}", t.claims().sub, t.header().alg())
+    let alg = t.header().alg().map_or("none", |a| a.as_str());
+    format!("{} via {alg}", t.claims().sub)
 }
 
 async fn feed(OptionalClaims(c): OptionalClaims<MyClaims>) -> String {

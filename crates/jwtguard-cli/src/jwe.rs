@@ -32,7 +32,8 @@ pub(crate) struct EncryptArgs {
 #[derive(Args)]
 #[command(group(clap::ArgGroup::new("keys").required(true).args(["key", "secret_file"])))]
 pub(crate) struct DecryptArgs {
-    /// A private JWK or a JWKS of private keys (`use` enc).
+    /// A private JWK, a JWKS of private keys (`use` enc), or a private-key PEM file (PKCS#8,
+    /// PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`).
     #[arg(long)]
     key: Option<PathBuf>,
     /// A file holding a shared key of 16, 32 or 64 raw bytes.
@@ -52,9 +53,15 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
-/// Decryption keys from a private JWK or JWKS file (shared by `decrypt` and `verify --decrypt-key`).
+/// Decryption keys from a private JWK, a JWKS of private keys, or a private-key PEM file
+/// (PKCS#8, PKCS#1 or SEC1), shared by `decrypt` and `verify --decrypt-key`. A PEM key has no
+/// kid, so it is tried for any.
 pub(crate) fn decryption_keys(path: &Path) -> Result<DecryptionKeys, String> {
-    let text = String::from_utf8(read(path)?).map_err(|_| format!("{} is not UTF-8", path.display()))?;
+    let bytes = read(path)?;
+    if bytes.trim_ascii_start().starts_with(b"-----BEGIN ") {
+        return DecryptionKey::from_pem(&bytes).map(Into::into).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8", path.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text).map_err(|_| format!("{} is not JSON", path.display()))?;
     if doc.get("keys").is_some() {
         DecryptionKeys::from_jwks(&text).map_err(|e| e.to_string())

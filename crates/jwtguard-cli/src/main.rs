@@ -14,7 +14,7 @@
 //! jwtguard debugger [--port 8686]
 //! jwtguard completions bash|zsh|fish|elvish|powershell
 //! jwtguard encrypt --alg ALG --enc ENC (--to JWK_FILE | --secret-file FILE) [JWS|-]
-//! jwtguard decrypt (--key JWK_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
+//! jwtguard decrypt (--key JWK_FILE|PEM_FILE | --secret-file FILE) [--alg ALG,..] [--enc ENC,..] [JWE|-]
 //! jwtguard gateway [--check] CONFIG.toml
 //! ```
 //!
@@ -198,7 +198,8 @@ pub(crate) struct VerifyArgs {
     /// Verify as of this Unix time instead of now.
     #[arg(long)]
     at: Option<i64>,
-    /// Accept encrypted (nested) tokens, decrypted with this private JWK or JWKS; every
+    /// Accept encrypted (nested) tokens, decrypted with this private JWK, JWKS or private-key
+    /// PEM file (PKCS#8, PKCS#1 or SEC1); every
     /// supported content algorithm, and every key-management algorithm the keys serve, is allowed.
     #[arg(long)]
     decrypt_key: Option<PathBuf>,
@@ -346,7 +347,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
         Ok(verified) => {
             let h = verified.header();
             let out = json!({
-                "header": { "alg": h.alg().as_str(), "kid": h.kid(), "typ": h.typ() },
+                "header": { "alg": h.alg().map_or("none", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() },
                 "claims": verified.claims(),
                 "times": times(verified.claims()),
             });
@@ -396,7 +397,7 @@ pub(crate) fn judge(args: &VerifyArgs, token: &str) -> Result<Judgement, String>
     match verdict {
         Ok(verified) => {
             let h = verified.header();
-            let header = json!({ "alg": h.alg().as_str(), "kid": h.kid(), "typ": h.typ() });
+            let header = json!({ "alg": h.alg().map_or("none", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() });
             let why = policy.valid(&header, verified.claims());
             Ok(Judgement {
                 valid: true,

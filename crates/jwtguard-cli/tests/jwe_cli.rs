@@ -72,3 +72,59 @@ fn encrypt_then_decrypt_then_verify_a_nested_token() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn decrypt_and_verify_accept_a_private_key_pem() {
+    let dir = std::env::temp_dir().join(format!("jwtguard-cli-jwe-pem-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jwks: Value = serde_json::from_slice(&read_key("jwe.private.jwks.json")).unwrap();
+    let at = NOW.to_string();
+    let jws = Minter::new(Algorithm::ES256).kid("k1").token(&claims());
+    let verify_key = key_path("p256.pub.pem");
+    // (public JWK of the fixture key, the same private key as PEM, key management)
+    for (kid, pem, alg) in [
+        ("rsa", "jwe.rsa.pkcs1.key.pem", "RSA-OAEP-256"),
+        ("p384", "jwe.p384.sec1.key.pem", "ECDH-ES+A128KW"),
+        ("x25519", "jwe.x25519.key.pem", "ECDH-ES"),
+    ] {
+        let mut public = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == kid).unwrap().clone();
+        for m in ["d", "p", "q", "dp", "dq", "qi"] {
+            public.as_object_mut().unwrap().remove(m);
+        }
+        let to = dir.join(format!("{kid}.pub.jwk"));
+        std::fs::write(&to, public.to_string()).unwrap();
+        let out = jwtguard(&["encrypt", "--alg", alg, "--enc", "A256GCM", "--to", to.to_str().unwrap(), &jws]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let jwe = text(&out.stdout).trim().to_owned();
+        let pem = key_path(pem);
+
+        let out = jwtguard(&["decrypt", "--key", pem.to_str().unwrap(), &jwe]);
+        assert_eq!(out.status.code(), Some(0), "{kid}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), jws);
+
+        let out = jwtguard(&[
+            "verify",
+            "--alg",
+            "ES256",
+            "--key",
+            verify_key.to_str().unwrap(),
+            "--at",
+            &at,
+            "--decrypt-key",
+            pem.to_str().unwrap(),
+            &jwe,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{kid}: {}", text(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["claims"]["sub"], "alice");
+    }
+    // A public key PEM is a key error (exit 2) that says why.
+    let out = jwtguard(&["decrypt", "--key", verify_key.to_str().unwrap(), "x.y.z.a.b"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("a public key was given where a private key is needed"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -53,10 +53,22 @@ fn s(p: &Path) -> &str {
 }
 
 /// The subcommands this file (and tests/cli.rs for decode and verify, tests/jwe_cli.rs for
-/// encrypt and decrypt) tests. A subcommand added to the binary without a test fails
-/// `every_subcommand_in_help_is_tested`.
-const TESTED: &[&str] =
-    &["decode", "verify", "explain", "keygen", "sign", "jwks", "debugger", "completions", "encrypt", "decrypt"];
+/// encrypt and decrypt, tests/gateway.rs for gateway) tests. A subcommand added to the binary
+/// without a test fails `every_subcommand_in_help_is_tested`.
+const TESTED: &[&str] = &[
+    "decode",
+    "verify",
+    "explain",
+    "keygen",
+    "sign",
+    "jwks",
+    "debugger",
+    "completions",
+    "encrypt",
+    "decrypt",
+    #[cfg(feature = "gateway")]
+    "gateway",
+];
 
 #[test]
 fn every_subcommand_in_help_is_tested() {

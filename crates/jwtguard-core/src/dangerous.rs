@@ -79,7 +79,7 @@ pub fn decode_unverified(token: &str) -> Result<Unverified, Error> {
 /// # Errors
 /// As [`Validator::verify`] for the steps it runs.
 pub fn verify_signature_only(validator: &Validator, token: &str) -> Result<(Header, Vec<u8>), Error> {
-    validator.policy_for(token)?.verify_jws(token).map(|jws| jws.into_parts())
+    validator.policy_for(token)?.0.verify_jws(token).map(|jws| jws.into_parts())
 }
 
 /// Decrypts a compact JWE and returns its plaintext **without verifying anything inside**:
@@ -116,6 +116,7 @@ pub fn decrypt_unverified(
         key_management: key_management.into_iter().collect(),
         content: content.into_iter().collect(),
         required: true,
+        allow_unsigned: false,
     };
     Ok(config.decrypt(token, false)?.inner.to_vec())
 }

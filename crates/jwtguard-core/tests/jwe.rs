@@ -85,7 +85,7 @@ fn every_algorithm_pair_round_trips_as_a_nested_jwt() {
                 assert_eq!(header_of(&token)["cty"], "JWT");
                 let verified = v.verify::<Value>(&token).unwrap_or_else(|e| panic!("{alg} {enc} {curve}: {e:?}"));
                 assert_eq!(verified.claims()["sub"], "alice");
-                assert_eq!(verified.header().alg(), Algorithm::ES256, "the inner token's header");
+                assert_eq!(verified.header().alg(), Some(Algorithm::ES256), "the inner token's header");
                 let e = verified.header().encryption().unwrap();
                 assert_eq!((e.alg(), e.enc()), (alg, enc));
                 cells += 1;
@@ -524,4 +524,112 @@ fn token_issuer_issues_nested_tokens_to_a_public_key_or_a_shared_key() {
         .build()
         .unwrap_err();
     assert!(matches!(err, ConfigError::NoKeyFor(KeyManagement::RsaOaep)));
+}
+
+/// The fixture validator (ES256 inside, every fixture decryption key) with the unsigned opt-in,
+/// the cache as given, and `edit` applied to the builder.
+fn unsigned_validator(
+    edit: impl FnOnce(jwtguard_core::ValidatorBuilder) -> jwtguard_core::ValidatorBuilder,
+) -> Validator {
+    let keys = DecryptionKeys::new().with(DecryptionKey::shared(DIR_KEY).unwrap().with_kid("dir"));
+    let b = Validator::builder(Fixture::for_alg(Algorithm::ES256).key(), [Algorithm::ES256])
+        .clock(clock())
+        .decrypt_with(keys, [KeyManagement::Dir], [ContentEncryption::A256Gcm])
+        .insecure_allow_unsigned_encrypted();
+    edit(b).build().unwrap()
+}
+
+/// `dir` + A256GCM around a claims set, without `cty`: an unsigned encrypted JWT.
+fn unsigned(claims: &Value) -> String {
+    let mut h = dir_header();
+    h.as_object_mut().unwrap().remove("cty");
+    seal_dir(&h, &claims.to_string())
+}
+
+#[test]
+fn unsigned_encrypted_jwt_is_accepted_with_the_opt_in_and_says_it_was_not_signed() {
+    let token = unsigned(&claims());
+    // Refused by default: the opt-in is what changes the answer.
+    assert_eq!(validator().verify::<Value>(&token).unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+    let v = unsigned_validator(|b| b);
+    let verified = v.verify::<Value>(&token).unwrap();
+    assert_eq!(verified.claims()["sub"], "alice");
+    assert_eq!(verified.header().alg(), None, "no signature: no signature algorithm");
+    assert_eq!(verified.header().kid(), Some("dir"), "the JWE header's kid");
+    let e = verified.header().encryption().unwrap();
+    assert_eq!((e.alg(), e.enc()), (KeyManagement::Dir, ContentEncryption::A256Gcm));
+    // A cache hit says the same.
+    let again = v.verify::<Value>(&token).unwrap();
+    assert_eq!(again.header().alg(), None);
+    assert_eq!(v.cache_stats().unwrap().hits, 1);
+    // Nested tokens keep working, with their signature algorithm.
+    let nested = seal_dir(&dir_header(), &signed());
+    assert_eq!(v.verify::<Value>(&nested).unwrap().header().alg(), Some(Algorithm::ES256));
+}
+
+#[test]
+fn unsigned_encrypted_jwt_goes_through_the_claims_policy() {
+    use jwtguard_core::revocation::InMemoryRevocations;
+    let now = jwtguard_test::NOW;
+    let v = unsigned_validator(|b| b);
+    let expired = unsigned(&json!({"sub": "alice", "exp": now - 3600}));
+    assert_eq!(v.verify::<Value>(&expired).unwrap_err().kind(), ErrorKind::Expired);
+    let later = unsigned(&json!({"sub": "alice", "exp": now + 7200, "nbf": now + 3600}));
+    assert_eq!(v.verify::<Value>(&later).unwrap_err().kind(), ErrorKind::NotYetValid);
+    let no_exp = unsigned(&json!({"sub": "alice"}));
+    assert_eq!(v.verify::<Value>(&no_exp).unwrap_err().kind(), ErrorKind::MissingClaim);
+    let with_aud = unsigned(&json!({"sub": "alice", "exp": now + 600, "aud": "other"}));
+    assert_eq!(v.verify::<Value>(&with_aud).unwrap_err().kind(), ErrorKind::WrongAudience);
+
+    let strict = unsigned_validator(|b| b.issuer("https://auth.example").audience("api").typ("at+jwt"));
+    let good = json!({"sub": "alice", "exp": now + 600, "iss": "https://auth.example", "aud": "api"});
+    let with_typ = |claims: &Value, typ: &str| {
+        let mut h = dir_header();
+        h.as_object_mut().unwrap().remove("cty");
+        h["typ"] = typ.into();
+        seal_dir(&h, &claims.to_string())
+    };
+    assert!(strict.verify::<Value>(&with_typ(&good, "at+jwt")).is_ok());
+    // `typ` is checked on the JWE header, the only header an unsigned token has.
+    assert_eq!(strict.verify::<Value>(&with_typ(&good, "JWT")).unwrap_err().kind(), ErrorKind::WrongType);
+    let mut wrong_iss = good.clone();
+    wrong_iss["iss"] = "https://evil.example".into();
+    assert_eq!(strict.verify::<Value>(&with_typ(&wrong_iss, "at+jwt")).unwrap_err().kind(), ErrorKind::WrongIssuer);
+
+    let store = std::sync::Arc::new(InMemoryRevocations::new());
+    let revoking = unsigned_validator(|b| b.revocation(store.clone()));
+    let token = unsigned(&json!({"sub": "alice", "exp": now + 600, "jti": "t-1"}));
+    assert!(revoking.verify::<Value>(&token).is_ok());
+    store.record_jti("t-1", now + 600).unwrap();
+    // Revocation runs on the cache hit too.
+    assert_eq!(revoking.verify::<Value>(&token).unwrap_err().kind(), ErrorKind::Revoked);
+}
+
+#[test]
+fn unsigned_opt_in_does_not_let_alg_none_through() {
+    // CVE-2015-9235 family: the opt-in is about an encrypted claims set, never an unsecured JWS.
+    let v = unsigned_validator(|b| b);
+    let none = format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(claims().to_string().as_bytes()));
+    assert_eq!(v.verify::<Value>(&none).unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+    // Nor inside a nested token (`cty: JWT` still means a signed JWT)...
+    assert_eq!(v.verify::<Value>(&seal_dir(&dir_header(), &none)).unwrap_err().kind(), ErrorKind::AlgorithmNotAllowed);
+    // ...nor as the plaintext of an unsigned one: that is not a JSON claims set.
+    let mut h = dir_header();
+    h.as_object_mut().unwrap().remove("cty");
+    assert_eq!(v.verify::<Value>(&seal_dir(&h, &none)).unwrap_err().kind(), ErrorKind::Malformed);
+    // A `cty` other than JWT is neither a nested token nor the claims set.
+    h["cty"] = "json".into();
+    assert_eq!(
+        v.verify::<Value>(&seal_dir(&h, &claims().to_string())).unwrap_err().kind(),
+        ErrorKind::AlgorithmNotAllowed
+    );
+}
+
+#[test]
+fn unsigned_opt_in_needs_decryption() {
+    let err = Validator::builder(Fixture::for_alg(Algorithm::ES256).key(), [Algorithm::ES256])
+        .insecure_allow_unsigned_encrypted()
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, ConfigError::InvalidSetting(s) if s.contains("decrypt_with")), "{err:?}");
 }

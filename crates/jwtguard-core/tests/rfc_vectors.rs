@@ -80,7 +80,7 @@ fn rfc7515_a4_es512_verifies() {
     // the claims step refuses it.
     let v = validator(A4_JWK, Algorithm::ES512);
     let (header, payload) = verify_signature_only(&v, A4_TOKEN).unwrap();
-    assert_eq!(header.alg(), Algorithm::ES512);
+    assert_eq!(header.alg(), Some(Algorithm::ES512));
     assert_eq!(payload, b"Payload");
     assert_eq!(v.verify::<Value>(A4_TOKEN).unwrap_err().kind(), ErrorKind::Malformed);
     let tampered = A4_TOKEN.replace(".UGF5bG9hZA.", ".UGF5bG9hZQ.");
@@ -97,7 +97,7 @@ fn rfc7515_a5_unsecured_is_rejected() {
 fn rfc8037_a4_ed25519_verifies() {
     let v = validator(RFC8037_JWK, Algorithm::EdDSA);
     let (header, payload) = verify_signature_only(&v, RFC8037_TOKEN).unwrap();
-    assert_eq!(header.alg(), Algorithm::EdDSA);
+    assert_eq!(header.alg(), Some(Algorithm::EdDSA));
     assert_eq!(payload, b"Example of Ed25519 signing");
     assert_eq!(v.verify::<Value>(RFC8037_TOKEN).unwrap_err().kind(), ErrorKind::Malformed);
     let flipped = RFC8037_TOKEN.replace(".hgyY0il_", ".igyY0il_");

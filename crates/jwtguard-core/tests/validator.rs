@@ -28,7 +28,7 @@ fn every_algorithm_verifies_with_its_key() {
         let token = Minter::new(alg).kid("k").token(&claims());
         let v = validator(alg);
         let verified = v.verify::<Value>(&token).unwrap_or_else(|e| panic!("{alg}: {e}"));
-        assert_eq!(verified.header().alg(), alg);
+        assert_eq!(verified.header().alg(), Some(alg));
         assert_eq!(verified.header().kid(), Some("k"));
         assert_eq!(verified.registered().sub(), Some("alice"));
         assert_eq!(verified.claims()["sub"], "alice");
@@ -809,15 +809,169 @@ fn a_leeway_longer_than_revocations_are_kept_is_refused_with_a_store() {
     assert!(no_store.is_ok());
 }
 
-/// `multi_issuer` routes on the claims' `iss`, which an encrypted token hides: a validator that
-/// decrypts cannot join one (it would refuse every encrypted token as malformed; found in review).
-#[test]
-fn multi_issuer_refuses_a_validator_that_decrypts() {
-    use jwtguard_core::{ContentEncryption, DecryptionKey, KeyManagement};
-    let plain = Validator::builder(Key::hmac([7u8; 32]).unwrap(), [Algorithm::HS256]).issuer("https://a.example");
-    let decrypting = Validator::builder(Key::hmac([8u8; 32]).unwrap(), [Algorithm::HS256])
-        .issuer("https://b.example")
-        .decrypt_with(DecryptionKey::shared([9u8; 32]).unwrap(), [KeyManagement::Dir], [ContentEncryption::A256Gcm]);
-    let err = Validator::multi_issuer([plain.build().unwrap(), decrypting.build().unwrap()]).unwrap_err();
-    assert!(matches!(err, ConfigError::InvalidSetting(_)), "{err:?}");
+/// `multi_issuer` with encrypted tokens: the JWE `kid` picks the validator that decrypts, and
+/// the inner token's `iss` must be that validator's, checked before any key lookup.
+mod multi_issuer_jwe {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use jwtguard_core::issuer::EncryptionKey;
+    use jwtguard_core::provider::{KeyProvider, KeySource, RefetchFuture};
+    use jwtguard_core::{ContentEncryption, DecryptionKey, KeyManagement, ValidatorBuilder};
+
+    use super::*;
+
+    const A: &str = "https://a.example";
+    const B: &str = "https://b.example";
+    const C: &str = "https://c.example";
+    const KEY_A: [u8; 32] = [0xa1; 32];
+    const KEY_B: [u8; 32] = [0xb2; 32];
+
+    fn decrypting(iss: &str, kid: &str, key: [u8; 32]) -> ValidatorBuilder {
+        Validator::builder(Fixture::P256.key(), [Algorithm::ES256]).issuer(iss).clock(clock()).decrypt_with(
+            DecryptionKey::shared(key).unwrap().with_kid(kid),
+            [KeyManagement::A256Kw],
+            [ContentEncryption::A256Gcm],
+        )
+    }
+
+    /// a and b decrypt (b requires encryption), c takes plain tokens only.
+    fn multi() -> Validator {
+        let a = decrypting(A, "enc-a", KEY_A).build().unwrap();
+        let b = decrypting(B, "enc-b", KEY_B).require_encryption().build().unwrap();
+        let c = Validator::builder(Fixture::Rsa.key(), [Algorithm::RS256]).issuer(C).clock(clock()).build().unwrap();
+        Validator::multi_issuer([a, b, c]).unwrap()
+    }
+
+    fn jws(iss: &str) -> String {
+        Minter::new(Algorithm::ES256).token(&json!({"iss": iss, "sub": "alice", "exp": NOW + 600}))
+    }
+
+    fn encrypted(kid: &str, key: [u8; 32], inner: &str) -> String {
+        EncryptionKey::shared(key)
+            .unwrap()
+            .with_kid(kid)
+            .encrypt(KeyManagement::A256Kw, ContentEncryption::A256Gcm, inner)
+            .unwrap()
+    }
+
+    #[test]
+    fn encrypted_token_is_routed_by_its_jwe_kid_to_its_issuer() {
+        let v = multi();
+        for (iss, kid, key) in [(A, "enc-a", KEY_A), (B, "enc-b", KEY_B)] {
+            let verified =
+                v.verify::<Value>(&encrypted(kid, key, &jws(iss))).unwrap_or_else(|e| panic!("{iss}: {e:?}"));
+            assert_eq!(verified.registered().iss(), Some(iss));
+            assert!(verified.header().encryption().is_some());
+        }
+        // Plain tokens still route by iss.
+        assert!(v.verify::<Value>(&jws(A)).is_ok());
+        let rs = Minter::new(Algorithm::RS256).token(&json!({"iss": C, "exp": NOW + 600}));
+        assert!(v.verify::<Value>(&rs).is_ok());
+    }
+
+    #[test]
+    fn another_issuer_inside_is_wrong_issuer_confused_deputy() {
+        let v = multi();
+        // Encrypted to a's key, claiming b (whose policy wants its own encryption key) or c.
+        for iss in [B, C, "https://unknown.example"] {
+            let token = encrypted("enc-a", KEY_A, &jws(iss));
+            assert_eq!(kind(&v, &token), ErrorKind::WrongIssuer, "{iss}");
+        }
+        let no_iss = Minter::new(Algorithm::ES256).token(&json!({"sub": "alice", "exp": NOW + 600}));
+        assert_eq!(kind(&v, &encrypted("enc-a", KEY_A, &no_iss)), ErrorKind::MissingClaim);
+    }
+
+    #[test]
+    fn unknown_or_missing_jwe_kid_is_unknown_key() {
+        let v = multi();
+        assert_eq!(kind(&v, &encrypted("enc-z", KEY_A, &jws(A))), ErrorKind::UnknownKey);
+        let no_kid = EncryptionKey::shared(KEY_A)
+            .unwrap()
+            .encrypt(KeyManagement::A256Kw, ContentEncryption::A256Gcm, &jws(A))
+            .unwrap();
+        assert_eq!(kind(&v, &no_kid), ErrorKind::UnknownKey);
+        // The right kid with the wrong key: the routed issuer's fixed decryption failure.
+        assert_eq!(kind(&v, &encrypted("enc-a", KEY_B, &jws(A))), ErrorKind::DecryptionFailed);
+    }
+
+    #[test]
+    fn issuer_that_requires_encryption_refuses_a_plain_jws() {
+        let v = multi();
+        assert_eq!(kind(&v, &jws(B)), ErrorKind::AlgorithmNotAllowed);
+        // a accepts both.
+        assert!(v.verify::<Value>(&jws(A)).is_ok());
+    }
+
+    #[test]
+    fn routing_that_cannot_be_sound_is_refused_at_build() {
+        let plain = || Validator::builder(Fixture::Rsa.key(), [Algorithm::RS256]).issuer(C).build().unwrap();
+        // A decryption key without a kid could not be routed to.
+        let no_kid = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+            .issuer(A)
+            .decrypt_with(DecryptionKey::shared(KEY_A).unwrap(), [KeyManagement::A256Kw], [ContentEncryption::A256Gcm])
+            .build()
+            .unwrap();
+        let err = Validator::multi_issuer([plain(), no_kid]).unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidSetting(s) if s.contains("needs a kid")), "{err:?}");
+        // One kid in two validators would leave the choice to the token.
+        let a = decrypting(A, "enc", KEY_A).build().unwrap();
+        let b = decrypting(B, "enc", KEY_B).build().unwrap();
+        let err = Validator::multi_issuer([a, b]).unwrap_err();
+        assert!(matches!(err, ConfigError::InvalidSetting(s) if s.contains("same kid")), "{err:?}");
+    }
+
+    #[derive(Debug, Default)]
+    struct Counts {
+        keys: AtomicUsize,
+        refetches: AtomicUsize,
+    }
+
+    /// A provider that counts every look at its keys and every refetch.
+    #[derive(Debug)]
+    struct Counting(Arc<Counts>);
+
+    impl KeyProvider for Counting {
+        fn keys(&self) -> Result<Arc<KeySet>, jwtguard_core::Error> {
+            self.0.keys.fetch_add(1, Ordering::SeqCst);
+            Ok(Arc::new(KeySet::from(Fixture::P256.key())))
+        }
+        fn refetch_unknown(&self) -> Option<RefetchFuture<'_>> {
+            self.0.refetches.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+        fn allows_symmetric_keys(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn unknown_issuer_inside_an_encrypted_token_causes_no_key_fetch() {
+        let provider = Arc::new(Counts::default());
+        let a = Validator::builder(KeySource::provider(Counting(provider.clone())), [Algorithm::ES256])
+            .issuer(A)
+            .clock(clock())
+            .decrypt_with(
+                DecryptionKey::shared(KEY_A).unwrap().with_kid("enc-a"),
+                [KeyManagement::A256Kw],
+                [ContentEncryption::A256Gcm],
+            )
+            .build()
+            .unwrap();
+        let c = Validator::builder(Fixture::Rsa.key(), [Algorithm::RS256]).issuer(C).clock(clock()).build().unwrap();
+        let v = Validator::multi_issuer([a, c]).unwrap();
+        // An unknown issuer with a kid nobody has: the kind of token that would trigger a refetch.
+        let inner = Minter::new(Algorithm::ES256)
+            .kid("never-seen")
+            .token(&json!({"iss": "https://unknown.example", "exp": NOW + 600}));
+        let token = encrypted("enc-a", KEY_A, &inner);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let err = rt.block_on(v.verify_async::<Value>(&token)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WrongIssuer);
+        assert!(!v.needs_refetch(&err));
+        assert_eq!(provider.keys.load(Ordering::SeqCst), 0, "keys looked at for an unknown issuer");
+        assert_eq!(provider.refetches.load(Ordering::SeqCst), 0, "refetch for an unknown issuer");
+        // a's own token still verifies through the provider.
+        assert!(v.verify::<Value>(&encrypted("enc-a", KEY_A, &jws(A))).is_ok());
+    }
 }

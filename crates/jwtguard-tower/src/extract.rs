@@ -68,7 +68,7 @@ impl<T> Deref for Claims<T> {
 /// use jwtguard_tower::Token;
 ///
 /// async fn whoami(token: Token<serde_json::Value>) -> String {
-///     format!("{:?} signed with {}", token.registered().sub(), token.header().alg())
+///     format!("{:?} signed with {:?}", token.registered().sub(), token.header().alg())
 /// }
 /// ```
 #[must_use]

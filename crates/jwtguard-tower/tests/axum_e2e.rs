@@ -39,7 +39,8 @@ async fn feed(claims: Option<Claims<MyClaims>>) -> String {
 }
 
 async fn whoami(token: Token<MyClaims>) -> String {
-    format!("{} via {}", token.claims().sub, token.header().alg())
+    let alg = token.header().alg().map_or("none", |a| a.as_str());
+    format!("{} via {alg}", token.claims().sub)
 }
 
 /// An app's state holding the guard, for `StateClaims` on routes without the layer.

@@ -349,7 +349,7 @@ impl Guard {
             return;
         };
         span.record("jwtguard.outcome", "allowed");
-        span.record("jwtguard.alg", info.header().alg().as_str());
+        span.record("jwtguard.alg", info.header().alg().map_or("none", |a| a.as_str()));
         if let Some(kid) = info.header().kid() {
             span.record("jwtguard.kid", kid);
         }

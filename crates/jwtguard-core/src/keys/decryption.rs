@@ -1,12 +1,15 @@
-//! Decryption keys for JWE: shared secrets and private JWKs (RSA, EC P-256/384/521, X25519).
+//! Decryption keys for JWE: shared secrets, private JWKs and private-key PEM files (RSA, EC
+//! P-256/384/521, X25519).
 
 use std::fmt;
+use std::path::Path;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::pem::{PrivateMaterial, private_material, read};
 use crate::backend::jwe::{Curve, EcdhPrivate, RsaParts, RsaPrivate, Unwrapper};
 use crate::{ConfigError, ContentEncryption, KeyManagement};
 
@@ -77,6 +80,50 @@ impl DecryptionKey {
         raw.into_key()
     }
 
+    /// A private key from PEM: `PRIVATE KEY` (PKCS#8: RSA, EC P-256/P-384/P-521, X25519),
+    /// `RSA PRIVATE KEY` (PKCS#1) or `EC PRIVATE KEY` (SEC1). It has no `kid` (set one with
+    /// [`with_kid`](Self::with_kid)) and serves every algorithm of its kind: `RSA-OAEP*` for an
+    /// RSA key (at least 2048 bits), `ECDH-ES*` for an EC or X25519 key. A public point the
+    /// encoding carries must be the private key's.
+    ///
+    /// ```
+    /// # let pem = std::fs::read("../jwtguard-test/keys/jwe.p256.key.pem").unwrap();
+    /// use jwtguard_core::{DecryptionKey, DecryptionKeys, KeyManagement};
+    /// let key = DecryptionKey::from_pem(&pem)?.with_kid("enc-1");
+    /// let keys = DecryptionKeys::from(key);
+    /// assert!(keys.key_management().contains(&KeyManagement::EcdhEs));
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming what is wrong (never the key's bytes):
+    /// [`ConfigError::KeyNotForDecryption`] for a public key, a certificate, or a signing-only
+    /// key (Ed25519, Ed448, RSASSA-PSS); [`ConfigError::UnsupportedKey`] for an encrypted
+    /// (password-protected) key, another curve (secp256k1, X448, ...) or another PEM label;
+    /// [`ConfigError::InvalidKey`] for DER that does not parse or a key the backend refuses.
+    pub fn from_pem(pem: impl AsRef<[u8]>) -> Result<DecryptionKey, ConfigError> {
+        let inner = match private_material(pem.as_ref())? {
+            PrivateMaterial::Rsa(parts) => rsa_unwrapper(&parts)?,
+            PrivateMaterial::Ecdh { curve, d, public } => ecdh_unwrapper(curve, &d, public.as_deref())?,
+        };
+        Ok(DecryptionKey { kid: None, inner, only: None })
+    }
+
+    /// A private key from a PEM file; see [`DecryptionKey::from_pem`].
+    ///
+    /// # Errors
+    /// [`ConfigError::Io`] when the file cannot be read, else as [`DecryptionKey::from_pem`].
+    ///
+    /// ```
+    /// let key = jwtguard_core::DecryptionKey::from_pem_file("../jwtguard-test/keys/jwe.rsa.pkcs1.key.pem")?;
+    /// assert_eq!(key.kid(), None);
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn from_pem_file(path: impl AsRef<Path>) -> Result<DecryptionKey, ConfigError> {
+        let pem = Zeroizing::new(read(path.as_ref())?);
+        DecryptionKey::from_pem(&*pem)
+    }
+
     /// Sets the key id matched against the token's `kid`.
     ///
     /// ```
@@ -105,7 +152,8 @@ impl DecryptionKey {
     }
 }
 
-/// The keys a validator decrypts with; the token's `kid`, when present, picks among them.
+/// The keys a validator decrypts with; the token's `kid`, when present, picks among them (a
+/// key without a kid is tried for any kid).
 ///
 /// ```
 /// use jwtguard_core::{DecryptionKey, DecryptionKeys};
@@ -202,14 +250,17 @@ impl DecryptionKeys {
             .collect()
     }
 
-    /// The keys that may decrypt a token with this `kid` and `alg`.
+    /// The keys that may decrypt a token with this `kid` and `alg`. As for verification keys,
+    /// a key without a kid (a PEM key, say) stands for any kid.
     pub(crate) fn candidates<'a>(
         &'a self,
         kid: Option<&'a str>,
         alg: KeyManagement,
         enc: ContentEncryption,
     ) -> impl Iterator<Item = &'a DecryptionKey> + 'a {
-        self.keys.iter().filter(move |k| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid)) && k.fits(alg, Some(enc)))
+        self.keys
+            .iter()
+            .filter(move |k| kid.is_none_or(|kid| k.kid.as_deref().is_none_or(|k| k == kid)) && k.fits(alg, Some(enc)))
     }
 }
 
@@ -287,11 +338,7 @@ impl PrivateJwk {
                     dq: secret(&self.dq, "JWK `dq`")?,
                     qi: secret(&self.qi, "JWK `qi`")?,
                 };
-                let n = &parts.n[parts.n.iter().take_while(|b| **b == 0).count()..];
-                if n.len() < 256 {
-                    return Err(ConfigError::InvalidKey("RSA modulus shorter than 2048 bits"));
-                }
-                Unwrapper::Rsa(Box::new(RsaPrivate::new(&parts)?))
+                rsa_unwrapper(&parts)?
             }
             Some("EC") | Some("OKP") => {
                 let curve =
@@ -312,10 +359,7 @@ impl PrivateJwk {
                 } else {
                     x
                 };
-                if d.len() != len {
-                    return Err(ConfigError::InvalidKey("private scalar has the wrong length for its curve"));
-                }
-                Unwrapper::Ecdh(curve, Box::new(EcdhPrivate::new(curve, &d, &public)?))
+                ecdh_unwrapper(curve, &d, Some(&public))?
             }
             _ => return Err(ConfigError::UnsupportedKey("`kty`")),
         };
@@ -327,4 +371,21 @@ impl PrivateJwk {
         }
         Ok(key)
     }
+}
+
+/// An RSA private key for `RSA-OAEP*`, of at least 2048 bits.
+fn rsa_unwrapper(parts: &RsaParts) -> Result<Unwrapper, ConfigError> {
+    let n = &parts.n[parts.n.iter().take_while(|b| **b == 0).count()..];
+    if n.len() < 256 {
+        return Err(ConfigError::InvalidKey("RSA modulus shorter than 2048 bits"));
+    }
+    Ok(Unwrapper::Rsa(Box::new(RsaPrivate::new(parts)?)))
+}
+
+/// An ECDH private key; `public`, when given, must be the point `d` makes.
+fn ecdh_unwrapper(curve: Curve, d: &[u8], public: Option<&[u8]>) -> Result<Unwrapper, ConfigError> {
+    if d.len() != curve.coord_len() {
+        return Err(ConfigError::InvalidKey("private scalar has the wrong length for its curve"));
+    }
+    Ok(Unwrapper::Ecdh(curve, Box::new(EcdhPrivate::new(curve, d, public)?)))
 }

@@ -38,6 +38,7 @@ pub struct ValidatorBuilder {
     pub(crate) revocation_fail_open: bool,
     pub(crate) cache_bytes: u64,
     pub(crate) jwe: Option<JweConfig>,
+    pub(crate) allow_unsigned_encrypted: bool,
 }
 
 impl fmt::Debug for ValidatorBuilder {
@@ -230,7 +231,8 @@ impl ValidatorBuilder {
     ///
     /// Refused whatever the lists say: `RSA1_5` and `PBES2-*` (not offered), `zip`, unknown
     /// `crit`, an `epk` with private members, and an encrypted token whose content is not a
-    /// signed JWT (`cty` other than `JWT`). Any failure to decrypt is
+    /// signed JWT (`cty` other than `JWT`; see
+    /// [`insecure_allow_unsigned_encrypted`](Self::insecure_allow_unsigned_encrypted)). Any failure to decrypt is
     /// [`ErrorKind::DecryptionFailed`](crate::ErrorKind::DecryptionFailed), whatever failed.
     /// The [size bound](Self::max_token_size) applies to the whole encrypted token: raise it if
     /// your nested tokens (about 1.4 times the signed token, plus the wrapped key) exceed 8 KiB.
@@ -260,6 +262,7 @@ impl ValidatorBuilder {
             key_management: key_management.into_iter().collect(),
             content: content.into_iter().collect(),
             required,
+            allow_unsigned: false,
         });
         self
     }
@@ -287,9 +290,41 @@ impl ValidatorBuilder {
                     key_management: Vec::new(),
                     content: Vec::new(),
                     required: true,
+                    allow_unsigned: false,
                 })
             }
         }
+        self
+    }
+
+    /// **Dangerous:** also accepts an encrypted token whose plaintext is the claims set itself,
+    /// with no signature inside (a JWE without `cty`, RFC 7519 §5.2). Needs
+    /// [`decrypt_with`](Self::decrypt_with). Defaults to: refused, only nested tokens (signed,
+    /// then encrypted) are accepted.
+    ///
+    /// Encryption is not authentication: anyone who can encrypt to one of the decryption keys
+    /// can then mint tokens with any claims. With `RSA-OAEP*` or `ECDH-ES*` that is anyone who
+    /// holds the *public* encryption key, which is usually published. This only makes sense when
+    /// the key-management algorithms allowed are `dir` or `A128KW`/`A256KW` with a shared key
+    /// only trusted parties hold, or when every holder of the encryption key is a trusted sender.
+    ///
+    /// Such a token's claims go through the same policy as a nested token's (`exp`, `nbf`,
+    /// `iat`, maximum age, `iss`, `aud`, required claims, rules, revocation); a configured
+    /// [`typ`](Self::typ) is checked against the JWE header's. Its [`Header::alg`](crate::Header::alg)
+    /// is `None`, so callers can tell it was not signed; [`Header::kid`](crate::Header::kid) and
+    /// [`Header::typ`](crate::Header::typ) are the JWE header's. Nested tokens keep working,
+    /// and a plain JWS still needs a valid signature (`alg: none` is never accepted).
+    ///
+    /// ```
+    /// use jwtguard_core::{Algorithm, ContentEncryption, DecryptionKey, Key, KeyManagement, Validator};
+    /// let validator = Validator::builder(Key::hmac([7u8; 32])?, [Algorithm::HS256])
+    ///     .decrypt_with(DecryptionKey::shared([9u8; 32])?, [KeyManagement::A256Kw], [ContentEncryption::A256Gcm])
+    ///     .insecure_allow_unsigned_encrypted()
+    ///     .build()?;
+    /// # Ok::<_, jwtguard_core::ConfigError>(())
+    /// ```
+    pub fn insecure_allow_unsigned_encrypted(mut self) -> Self {
+        self.allow_unsigned_encrypted = true;
         self
     }
 
@@ -303,7 +338,9 @@ impl ValidatorBuilder {
     /// revocation store, or a zero size bound; for [`decrypt_with`](Self::decrypt_with), an empty allow-list or
     /// key set ([`ConfigError::InvalidSetting`]), an allowed key-management algorithm no key can
     /// serve ([`ConfigError::NoKeyFor`]), or a primitive the crypto backend lacks
-    /// ([`ConfigError::BackendLacks`]).
+    /// ([`ConfigError::BackendLacks`]); [`ConfigError::InvalidSetting`] for
+    /// [`insecure_allow_unsigned_encrypted`](Self::insecure_allow_unsigned_encrypted) without
+    /// `decrypt_with`.
     ///
     /// ```
     /// use jwtguard_core::{Algorithm, ConfigError, Key, Validator};
@@ -339,8 +376,12 @@ impl ValidatorBuilder {
         if self.max_size == 0 {
             return Err(ConfigError::InvalidSetting("max_token_size must be positive"));
         }
-        if let Some(jwe) = &self.jwe {
+        let mut jwe = self.jwe;
+        if let Some(jwe) = &mut jwe {
             jwe.check()?;
+            jwe.allow_unsigned = self.allow_unsigned_encrypted;
+        } else if self.allow_unsigned_encrypted {
+            return Err(ConfigError::InvalidSetting("insecure_allow_unsigned_encrypted needs decrypt_with"));
         }
         // A revocation is forgotten KEEP_AFTER_END past the token's end (every validator sharing
         // the store sweeps); a longer leeway would accept a revoked token again after that.
@@ -365,7 +406,7 @@ impl ValidatorBuilder {
                 revocation: self.revocation,
                 revocation_fail_open: self.revocation_fail_open,
                 cache: (self.cache_bytes > 0).then(|| TokenCache::new(self.cache_bytes)),
-                jwe: self.jwe,
+                jwe,
             })),
         })
     }

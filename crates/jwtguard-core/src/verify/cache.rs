@@ -11,7 +11,10 @@
 //! for the exact token bytes it was made from (the key is the whole token, compared in full),
 //! only while the key set it was verified with is still the current one (a rotation, a refetch
 //! or a retired key replaces the set, and every older entry stops matching), and only by the
-//! validator that made it (each validator has its own cache). Tokens that fail are not cached.
+//! validator that made it (each validator has its own cache, and with it its own policy: the
+//! JWE settings, `require_encryption` and `insecure_allow_unsigned_encrypted` included, are fixed
+//! when it is built, so an entry made under an opt-in never answers for a validator without it).
+//! Tokens that fail are not cached.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -15,28 +15,32 @@ use crate::Algorithm;
 /// # use jwtguard_core::{Algorithm, Key, Validator};
 /// # let (validator, token) = jwtguard_core::doc_support::example();
 /// let verified = validator.verify::<serde_json::Value>(token)?;
-/// assert_eq!(verified.header().alg(), Algorithm::HS256);
+/// assert_eq!(verified.header().alg(), Some(Algorithm::HS256));
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Header {
-    pub(crate) alg: Algorithm,
+    /// `None` only for an unsigned encrypted token (the opt-in).
+    pub(crate) alg: Option<Algorithm>,
     pub(crate) kid: Option<String>,
     pub(crate) typ: Option<String>,
     pub(crate) encryption: Option<Encryption>,
 }
 
 impl Header {
-    /// The algorithm that verified the signature.
+    /// The algorithm that verified the signature; `None` when there was no signature: an
+    /// encrypted claims set, which a validator accepts only with
+    /// [`insecure_allow_unsigned_encrypted`](crate::ValidatorBuilder::insecure_allow_unsigned_encrypted).
+    /// Without that opt-in it is always `Some`.
     ///
     /// ```
     /// # use jwtguard_core::{Algorithm, Key, Validator};
     /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
-    /// assert_eq!(verified.header().alg(), Algorithm::HS256);
+    /// assert_eq!(verified.header().alg(), Some(Algorithm::HS256));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
-    pub fn alg(&self) -> Algorithm {
+    pub fn alg(&self) -> Option<Algorithm> {
         self.alg
     }
     /// The key id, if the token named one.
@@ -64,7 +68,8 @@ impl Header {
         self.typ.as_deref()
     }
     /// For an encrypted (nested) token, the algorithms of its JWE layer; `None` for a plain
-    /// JWS. The other members of this header are the inner, signed token's.
+    /// JWS. The other members of this header are the inner, signed token's (for an unsigned
+    /// encrypted token, the JWE header's `kid` and `typ`).
     ///
     /// ```
     /// # let (validator, token) = jwtguard_core::doc_support::example();
@@ -130,6 +135,11 @@ impl<'de> de::Deserialize<'de> for RawHeader<'de> {
 
 impl RawHeader<'_> {
     pub(crate) fn into_header(self, alg: Algorithm) -> Header {
-        Header { alg, kid: self.kid.map(Cow::into_owned), typ: self.typ.map(Cow::into_owned), encryption: None }
+        Header {
+            alg: Some(alg),
+            kid: self.kid.map(Cow::into_owned),
+            typ: self.typ.map(Cow::into_owned),
+            encryption: None,
+        }
     }
 }

@@ -28,6 +28,9 @@ pub(crate) struct JweConfig {
     pub(crate) content: Vec<ContentEncryption>,
     /// Plain JWS tokens are rejected.
     pub(crate) required: bool,
+    /// An encrypted claims set without a signature (no `cty`) is accepted:
+    /// [`insecure_allow_unsigned_encrypted`](crate::ValidatorBuilder::insecure_allow_unsigned_encrypted).
+    pub(crate) allow_unsigned: bool,
 }
 
 /// The algorithms a token was encrypted with, as [`Header::encryption`](crate::Header::encryption) reports them.
@@ -62,10 +65,16 @@ impl Encryption {
     }
 }
 
-/// A decrypted token: the inner JWS, to be verified by the same policy.
+/// A decrypted token: the inner JWS to be verified by the same policy, or (only with the
+/// opt-in) the claims set itself.
 pub(crate) struct Decrypted {
     pub(crate) inner: Zeroizing<Vec<u8>>,
     pub(crate) encryption: Encryption,
+    /// `true` when `inner` is a signed JWT (`cty: JWT`); `false` when it is the claims set.
+    pub(crate) nested: bool,
+    /// The JWE header's `kid` and `typ`, which an unsigned token's header reports.
+    pub(crate) kid: Option<String>,
+    pub(crate) typ: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +88,8 @@ struct JweHeader<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(borrow)]
     cty: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    typ: Option<Cow<'a, str>>,
     crit: Option<Value>,
     epk: Option<Map<String, Value>>,
     #[serde(borrow)]
@@ -96,7 +107,8 @@ pub(crate) fn is_jwe(token: &str) -> bool {
 const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
 
 impl Policy {
-    /// Decrypts a compact JWE holding a signed JWT; the caller has checked the size bound.
+    /// Decrypts a compact JWE holding a signed JWT (or, with the opt-in, a claims set); the
+    /// caller has checked the size bound.
     pub(crate) fn decrypt(&self, token: &str) -> Result<Decrypted, Error> {
         match &self.jwe {
             Some(jwe) => jwe.decrypt(token, true),
@@ -108,7 +120,8 @@ impl Policy {
 }
 
 impl JweConfig {
-    /// Decrypts a compact JWE; with `nested`, only a signed JWT inside (`cty: JWT`) is accepted.
+    /// Decrypts a compact JWE; with `nested`, only a signed JWT inside (`cty: JWT`) is accepted,
+    /// or with `allow_unsigned` also a claims set (no `cty`).
     pub(crate) fn decrypt(&self, token: &str, nested: bool) -> Result<Decrypted, Error> {
         let jwe = self;
         let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
@@ -141,13 +154,13 @@ impl JweConfig {
             return Err(Error::new(ErrorKind::UnsupportedCritical));
         }
         // Nested JWT only (RFC 7519 §5.2): an encrypted claims set without a signature would be
-        // accepted from anyone who holds the public encryption key.
-        if nested
-            && !header
-                .cty
-                .as_deref()
-                .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
-        {
+        // accepted from anyone who holds the public encryption key. The opt-in accepts one, and
+        // only one that says so by having no `cty` (RFC 7519 §5.2: the claims set itself).
+        let cty_jwt = header
+            .cty
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"));
+        if nested && !cty_jwt && !(jwe.allow_unsigned && header.cty.is_none()) {
             return Err(Error::detailed(ErrorKind::AlgorithmNotAllowed, "encrypted token without a signed JWT inside"));
         }
         let b64 = |s: &str, what| URL_SAFE_NO_PAD.decode(s).map_err(|_| malformed(what));
@@ -177,7 +190,13 @@ impl JweConfig {
                 None => random_key(enc.key_len())?,
             };
             if let Some(plaintext) = decrypt_content(enc, &cek, &iv, h64.as_bytes(), &ciphertext, &tag) {
-                return Ok(Decrypted { inner: Zeroizing::new(plaintext), encryption: Encryption { alg, enc } });
+                return Ok(Decrypted {
+                    inner: Zeroizing::new(plaintext),
+                    encryption: Encryption { alg, enc },
+                    nested: cty_jwt,
+                    kid: header.kid.as_deref().map(str::to_owned),
+                    typ: header.typ.as_deref().map(str::to_owned),
+                });
             }
         }
         Err(Error::new(ErrorKind::DecryptionFailed))

@@ -106,7 +106,7 @@ fn is_b64url(s: &str) -> bool {
 }
 
 /// RFC 7515 §4.1.9: compare case-insensitively; `application/` may be left out.
-fn typ_matches(got: &str, want: &str) -> bool {
+pub(super) fn typ_matches(got: &str, want: &str) -> bool {
     // Without allocating: this runs on every request when a `typ` is configured.
     fn strip(s: &str) -> &str {
         match s.get(..12) {

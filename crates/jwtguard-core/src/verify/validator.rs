@@ -12,7 +12,9 @@ use super::builder::ValidatorBuilder;
 use super::cache::{CacheStats, Entry, TokenCache};
 use super::claims::{Claim, RegisteredClaims};
 use super::clock::{Clock, SystemClock};
-use super::jwe::{JweConfig, is_jwe};
+use super::header::Header;
+use super::jwe::{Decrypted, JweConfig, is_jwe};
+use super::jws::typ_matches;
 use super::multi::ByIssuer;
 use super::verified::{TokenContext, TokenInfo, Verified};
 use crate::provider::KeySource;
@@ -157,6 +159,7 @@ impl Validator {
             revocation_fail_open: false,
             cache_bytes: DEFAULT_CACHE_BYTES,
             jwe: None,
+            allow_unsigned_encrypted: false,
         }
     }
 
@@ -188,7 +191,8 @@ impl Validator {
     /// [`Validator::verify`], getting `T` on a cache hit as `K` says ([`Keep`] for the
     /// middleware, whose claims types are `Clone`).
     pub(crate) fn verify_with<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
-        self.policy_for(token)?.verify_with::<T, K>(token)
+        let (policy, routed) = self.policy_for(token)?;
+        policy.verify_with::<T, K>(token, routed)
     }
 
     /// [`Validator::verify`], and when the token names a key a [`KeyProvider`](crate::provider::KeyProvider)
@@ -208,14 +212,14 @@ impl Validator {
     /// # Errors
     /// As [`Validator::verify`].
     pub async fn verify_async<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        let policy = self.policy_for(token)?;
-        match policy.verify(token) {
+        let (policy, routed) = self.policy_for(token)?;
+        match policy.verify(token, routed) {
             Err(e) if policy.needs_refetch(&e) => {
                 if let KeySource::Provider(provider) = &policy.keys
                     && let Some(refetch) = provider.refetch_unknown()
                 {
                     refetch.await?;
-                    return policy.verify(token);
+                    return policy.verify(token, routed);
                 }
                 Err(e)
             }
@@ -295,11 +299,13 @@ impl Validator {
         })
     }
 
-    /// The policy that decides `token`: the only one, or its issuer's.
-    pub(crate) fn policy_for(&self, token: &str) -> Result<&Policy, Error> {
+    /// The policy that decides `token`: the only one, or its issuer's; `true` when it was
+    /// chosen by a multi-issuer validator (an encrypted token's inner `iss` is then checked
+    /// against it before any key lookup).
+    pub(crate) fn policy_for(&self, token: &str) -> Result<(&Policy, bool), Error> {
         match &self.kind {
-            Kind::Single(policy) => Ok(policy),
-            Kind::ByIssuer(by_issuer) => by_issuer.route(token),
+            Kind::Single(policy) => Ok((policy, false)),
+            Kind::ByIssuer(by_issuer) => Ok((by_issuer.route(token)?, true)),
         }
     }
 }
@@ -338,21 +344,34 @@ impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
 }
 
 impl Policy {
-    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str) -> Result<Verified<T>, Error> {
-        self.verify_with::<T, Parse>(token)
+    /// Verifies `token` under this policy; `routed`: chosen by a multi-issuer validator.
+    pub(crate) fn verify<T: DeserializeOwned>(&self, token: &str, routed: bool) -> Result<Verified<T>, Error> {
+        self.verify_with::<T, Parse>(token, routed)
     }
 
-    pub(crate) fn verify_with<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
+    /// [`Policy::verify`], getting `T` on a cache hit as `K` says.
+    pub(crate) fn verify_with<T: DeserializeOwned, K: Typing<T>>(
+        &self,
+        token: &str,
+        routed: bool,
+    ) -> Result<Verified<T>, Error> {
         if !crate::telemetry::TIMED {
-            return self.verify_untimed::<T, K>(token);
+            return self.verify_untimed::<T, K>(token, routed);
         }
         let start = std::time::Instant::now();
-        let verified = self.verify_untimed::<T, K>(token)?;
-        crate::telemetry::verified(verified.header().alg(), start.elapsed().as_secs_f64());
+        let verified = self.verify_untimed::<T, K>(token, routed)?;
+        // Timed by signature algorithm: an unsigned encrypted token (the opt-in) has none.
+        if let Some(alg) = verified.header().alg() {
+            crate::telemetry::verified(alg, start.elapsed().as_secs_f64());
+        }
         Ok(verified)
     }
 
-    fn verify_untimed<T: DeserializeOwned, K: Typing<T>>(&self, token: &str) -> Result<Verified<T>, Error> {
+    fn verify_untimed<T: DeserializeOwned, K: Typing<T>>(
+        &self,
+        token: &str,
+        routed: bool,
+    ) -> Result<Verified<T>, Error> {
         let i = self;
         if token.len() > i.max_size {
             return Err(Error::new(ErrorKind::TooLarge));
@@ -381,19 +400,38 @@ impl Policy {
         if let Some(cache) = &self.cache {
             cache.count(false);
         }
-        let decrypted;
-        let (inner, encryption) = if encrypted {
-            decrypted = self.decrypt(token)?;
-            let inner = std::str::from_utf8(&decrypted.inner)
-                .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
-            (inner, Some(decrypted.encryption))
+        let (header, payload, keys) = if encrypted {
+            let decrypted = self.decrypt(token)?;
+            if decrypted.nested {
+                let inner = std::str::from_utf8(&decrypted.inner)
+                    .map_err(|_| Error::detailed(ErrorKind::Malformed, "nested token is not UTF-8"))?;
+                if routed {
+                    // Routed by the JWE kid: the inner token must be this issuer's (multi.rs).
+                    self.check_routed_iss(inner)?;
+                }
+                let mut jws = self.verify_jws(inner)?;
+                jws.header.encryption = Some(decrypted.encryption);
+                let keys = jws.keys.clone();
+                let (header, payload) = jws.into_parts();
+                (header, payload, keys)
+            } else {
+                // The opt-in (`decrypt` refuses this otherwise): the plaintext is the claims set,
+                // and no signature vouches for it. The header says so with `alg: None`.
+                self.unsigned_header(&decrypted)?;
+                let header = Header {
+                    alg: None,
+                    kid: decrypted.kid,
+                    typ: decrypted.typ,
+                    encryption: Some(decrypted.encryption),
+                };
+                (header, decrypted.inner.to_vec(), self.current_keys()?)
+            }
         } else {
-            (token, None)
+            let jws = self.verify_jws(token)?;
+            let keys = jws.keys.clone();
+            let (header, payload) = jws.into_parts();
+            (header, payload, keys)
         };
-        let mut jws = self.verify_jws(inner)?;
-        jws.header.encryption = encryption;
-        let keys = jws.keys.clone();
-        let (header, payload) = jws.into_parts();
         // UTF-8 is checked once here; `from_str` then skips the check per string.
         let payload =
             String::from_utf8(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
@@ -408,6 +446,17 @@ impl Policy {
             cache.insert(token, entry);
         }
         Ok(Verified { info, claims })
+    }
+
+    /// The header checks an unsigned encrypted token gets in place of the JWS ones: the
+    /// configured `typ`, against the JWE header's.
+    fn unsigned_header(&self, decrypted: &Decrypted) -> Result<(), Error> {
+        if let Some(want) = &self.typ
+            && !decrypted.typ.as_deref().is_some_and(|t| typ_matches(t, want))
+        {
+            return Err(Error::new(ErrorKind::WrongType));
+        }
+        Ok(())
     }
 
     /// The provider's current key set (what a cache entry must have been verified with), or

@@ -130,7 +130,7 @@ impl<T> Verified<T> {
     /// # use jwtguard_core::{Algorithm, Key, Validator};
     /// # let (validator, token) = jwtguard_core::doc_support::example();
     /// let verified = validator.verify::<serde_json::Value>(token)?;
-    /// assert_eq!(verified.info().header().alg(), Algorithm::HS256);
+    /// assert_eq!(verified.info().header().alg(), Some(Algorithm::HS256));
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn info(&self) -> &TokenInfo {

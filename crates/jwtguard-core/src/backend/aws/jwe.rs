@@ -65,14 +65,14 @@ fn agreement_alg(curve: Curve) -> &'static agreement::Algorithm {
 pub(crate) struct EcdhPrivate(PrivateKey);
 
 impl EcdhPrivate {
-    /// `d` is the private scalar; `public` the point the JWK claims (uncompressed SEC1, or the
-    /// 32-byte X25519 value), which must be the one `d` makes.
-    pub(crate) fn new(curve: Curve, d: &[u8], public: &[u8]) -> Result<Self, ConfigError> {
+    /// `d` is the private scalar; `public` the point the key claims, if it names one
+    /// (uncompressed SEC1, or the 32-byte X25519 value), which must be the one `d` makes.
+    pub(crate) fn new(curve: Curve, d: &[u8], public: Option<&[u8]>) -> Result<Self, ConfigError> {
         let key = PrivateKey::from_private_key(agreement_alg(curve), d)
             .map_err(|_| ConfigError::InvalidKey("ECDH private key rejected by the crypto backend"))?;
         let derived = key.compute_public_key().map_err(|_| ConfigError::InvalidKey("ECDH private key"))?;
-        if derived.as_ref() != public {
-            return Err(ConfigError::InvalidKey("the JWK's public point is not the private key's"));
+        if public.is_some_and(|p| derived.as_ref() != p) {
+            return Err(ConfigError::InvalidKey("the key's public point is not the private key's"));
         }
         Ok(EcdhPrivate(key))
     }

@@ -60,22 +60,26 @@ fn rejected<E>(_: E) -> ConfigError {
 }
 
 fn mismatch() -> ConfigError {
-    ConfigError::InvalidKey("the JWK's public point is not the private key's")
+    ConfigError::InvalidKey("the key's public point is not the private key's")
 }
 
 macro_rules! nist_key {
     ($crv:ident, $d:expr, $public:expr, $variant:ident) => {{
         let secret = $crv::SecretKey::from_slice($d).map_err(rejected)?;
-        let claimed = $crv::PublicKey::from_sec1_bytes($public).map_err(|_| mismatch())?;
-        if secret.public_key() != claimed {
-            return Err(mismatch());
+        if let Some(public) = $public {
+            let claimed = $crv::PublicKey::from_sec1_bytes(public).map_err(|_| mismatch())?;
+            if secret.public_key() != claimed {
+                return Err(mismatch());
+            }
         }
         EcdhPrivate::$variant(secret)
     }};
 }
 
 impl EcdhPrivate {
-    pub(crate) fn new(curve: Curve, d: &[u8], public: &[u8]) -> Result<Self, ConfigError> {
+    /// `d` is the private scalar; `public` the point the key claims, if it names one
+    /// (uncompressed SEC1, or the 32-byte X25519 value), which must be the one `d` makes.
+    pub(crate) fn new(curve: Curve, d: &[u8], public: Option<&[u8]>) -> Result<Self, ConfigError> {
         Ok(match curve {
             Curve::P256 => nist_key!(p256, d, public, P256),
             Curve::P384 => nist_key!(p384, d, public, P384),
@@ -83,7 +87,7 @@ impl EcdhPrivate {
             Curve::X25519 => {
                 let d: [u8; 32] = d.try_into().map_err(rejected)?;
                 let secret = x25519_dalek::StaticSecret::from(d);
-                if x25519_dalek::PublicKey::from(&secret).as_bytes().as_slice() != public {
+                if public.is_some_and(|p| x25519_dalek::PublicKey::from(&secret).as_bytes().as_slice() != p) {
                     return Err(mismatch());
                 }
                 EcdhPrivate::X25519(secret)
