@@ -36,6 +36,25 @@ pub(crate) struct Entry {
     /// The claims as the first middleware claims type asked for them (`validator::Keep`), so a
     /// hit by that type clones them instead of parsing the JSON again.
     pub(crate) typed: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// What the kept claims are weighed at ([`kept_weight`]); 0 when none are kept.
+    pub(crate) typed_weight: u64,
+}
+
+/// What a claims type parsed from `payload` is weighed at in the cache, from the JSON's shape
+/// alone (the type's own size cannot be asked): every object a map's first node (a
+/// `serde_json::Map` takes about 630 bytes for `{"a":0}`), every member, element and array a
+/// value and its slot, and every byte once (string contents). The structural bytes are counted
+/// inside strings too, which only overestimates. A payload of tiny objects then weighs what it
+/// costs parsed, so the cache's byte bound still bounds memory.
+pub(crate) fn kept_weight(payload: &str) -> u64 {
+    const PER_OBJECT: u64 = 640;
+    const PER_VALUE: u64 = 64;
+    let (objects, values) = payload.bytes().fold((0u64, 0u64), |(o, v), b| match b {
+        b'{' => (o + 1, v),
+        b':' | b',' | b'[' => (o, v + 1),
+        _ => (o, v),
+    });
+    payload.len() as u64 + PER_OBJECT * objects + PER_VALUE * values
 }
 
 impl Entry {
@@ -63,7 +82,8 @@ const PER_STRING: u64 = 48;
 impl Weighter<Box<str>, Arc<Entry>> for Bytes {
     /// The token and the claims JSON, the parsed registered claims (their strings cannot be
     /// longer than the JSON they came from, plus a fixed cost each: a token of thousands of
-    /// one-letter scopes weighs what it holds), and the entry's own bookkeeping.
+    /// one-letter scopes weighs what it holds), the kept typed claims ([`kept_weight`]), and
+    /// the entry's own bookkeeping.
     fn weight(&self, token: &Box<str>, entry: &Arc<Entry>) -> u64 {
         let registered = entry.info.registered();
         let audiences = match registered.aud() {
@@ -72,7 +92,10 @@ impl Weighter<Box<str>, Arc<Entry>> for Bytes {
             None => 0,
         };
         let strings = registered.scopes().count() + registered.roles().count() + audiences;
-        (token.len() + 2 * entry.payload.len()) as u64 + PER_STRING * strings as u64 + ENTRY_OVERHEAD
+        (token.len() + 2 * entry.payload.len()) as u64
+            + PER_STRING * strings as u64
+            + ENTRY_OVERHEAD
+            + entry.typed_weight
     }
 }
 

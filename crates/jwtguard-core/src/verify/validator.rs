@@ -125,7 +125,8 @@ impl fmt::Debug for Policy {
 /// ```
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 8 * 1024;
 
-/// The default bound on the verified-token cache: 8 MiB, some 8,000 typical tokens.
+/// The default bound on the verified-token cache: 8 MiB, some 3,000 typical access tokens (an
+/// entry weighs its token, its claims JSON and what its parsed claims are counted at).
 ///
 /// ```
 /// assert_eq!(jwtguard_core::DEFAULT_CACHE_BYTES, 8 << 20);
@@ -340,6 +341,7 @@ impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
     }
     fn keep(entry: &mut Entry, claims: &T) {
         entry.typed = Some(Box::new(claims.clone()));
+        entry.typed_weight = super::cache::kept_weight(&entry.payload);
     }
 }
 
@@ -441,7 +443,8 @@ impl Policy {
         self.admit(&info, &payload)?;
         let claims = typed(&payload)?;
         if let Some(cache) = &self.cache {
-            let mut entry = Entry { info: info.clone(), payload: payload.into_boxed_str(), keys, typed: None };
+            let mut entry =
+                Entry { info: info.clone(), payload: payload.into_boxed_str(), keys, typed: None, typed_weight: 0 };
             K::keep(&mut entry, &claims);
             cache.insert(token, entry);
         }
