@@ -44,9 +44,11 @@ fn check_accepts_a_good_file_and_names_the_line_of_a_bad_one() {
 #[test]
 fn gateway_serves_then_stops_cleanly_on_sigterm() {
     let file = config_file("run", &good());
-    let mut child = jwtguard().arg("gateway").arg(&file).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = jwtguard_test::KillOnDrop(
+        jwtguard().arg("gateway").arg(&file).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap(),
+    );
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
     let addr = line.trim_start_matches("listening on http://").split_whitespace().next().unwrap().to_owned();
 
@@ -62,7 +64,7 @@ fn gateway_serves_then_stops_cleanly_on_sigterm() {
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     assert!(answer.to_ascii_lowercase().contains("www-authenticate: bearer realm=\"api\"\r\n"), "{answer}");
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(killed.success());
-    assert!(child.wait().unwrap().success(), "SIGTERM is a clean stop (exit 0)");
+    assert!(child.0.wait().unwrap().success(), "SIGTERM is a clean stop (exit 0)");
 }

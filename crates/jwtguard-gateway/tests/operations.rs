@@ -128,14 +128,15 @@ fn check_mode_accepts_a_good_file_and_exits() {
 fn sigterm_stops_the_binary_cleanly() {
     let dir = TempDir::new("bin");
     let file = dir.write("gateway.toml", &config(""));
-    let mut child = binary().arg(&file).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child =
+        jwtguard_test::KillOnDrop(binary().arg(&file).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
     let addr = line.trim_start_matches("listening on http://").split_whitespace().next().unwrap().to_owned();
     let healthy = std::net::TcpStream::connect(&addr).is_ok();
     assert!(healthy, "{addr} does not accept");
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill").args(["-TERM", &child.0.id().to_string()]).status().unwrap();
     assert!(killed.success());
-    assert!(child.wait().unwrap().success(), "SIGTERM is a clean stop (exit 0)");
+    assert!(child.0.wait().unwrap().success(), "SIGTERM is a clean stop (exit 0)");
 }

@@ -80,6 +80,18 @@ pub fn unix_now() -> i64 {
 /// bound on how long the thing may take: no test asserts an elapsed time.
 pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// A child process (a binary under test) killed and reaped when this is dropped, so a failed
+/// assertion never leaves it running.
+#[derive(Debug)]
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Polls `check` until it holds, for something that happens asynchronously (a replica
 /// catching up, a background refetch finishing).
 ///
