@@ -19,7 +19,8 @@
 //! # addr = "0.0.0.0:80"
 //! # mode = "redirect_https"
 //! # https_port = 443               # the port in the Location (omitted when 443)
-//! # redirect_host = "api.example"  # a fixed host instead of the request's Host
+//! # redirect_host = "api.example"  # a fixed host instead of the request's Host (set it unless
+//!                                  # every Host that reaches this listener is yours)
 //!
 //! [[issuer]]
 //! name = "main"
@@ -233,12 +234,42 @@ pub(crate) struct RouteConfig {
     pub(crate) optional: bool,
 }
 
-/// Where the Redis holding the services' revocations is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the Redis holding the services' revocations is. Its URLs may hold a password, so
+/// `Debug` shows them without their user info.
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum RedisTopology {
     Single(String),
     Cluster(Vec<String>),
     Sentinel { sentinels: Vec<String>, master_name: String },
+}
+
+impl fmt::Debug for RedisTopology {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = |urls: &[String]| urls.iter().map(|u| redacted(u)).collect::<Vec<_>>();
+        match self {
+            RedisTopology::Single(url) => f.debug_tuple("Single").field(&redacted(url)).finish(),
+            RedisTopology::Cluster(nodes) => f.debug_tuple("Cluster").field(&all(nodes)).finish(),
+            RedisTopology::Sentinel { sentinels, master_name } => f
+                .debug_struct("Sentinel")
+                .field("sentinels", &all(sentinels))
+                .field("master_name", master_name)
+                .finish(),
+        }
+    }
+}
+
+/// A URL with its user info (`user:password@`) replaced by `[redacted]@`.
+fn redacted(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
+                Some(at) => format!("{scheme}://[redacted]@{}", rest.get(at + 1..).unwrap_or_default()),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// `[revocation]`: revocations shared with the services through Redis.
@@ -908,11 +939,17 @@ fn upstream_uri(src: &Source<'_>, u: &Spanned<String>, key: &str) -> Result<http
     Ok(uri)
 }
 
-/// `host` when it is a bare host name or IP address (an IPv6 one in brackets), lowercased:
-/// what may stand between `https://` and the port of a redirect.
+/// `host` when it is a bare host name (letters, digits, `-` and `.`) or a bracketed IPv6
+/// address, lowercased: what may stand between `https://` and the port of a redirect. The
+/// other characters an authority allows (`!$&'()*+,;=%`) are refused.
 pub(crate) fn redirect_host(host: &str) -> Option<String> {
-    let authority: http::uri::Authority = host.parse().ok()?;
-    (authority.as_str() == authority.host() && !host.is_empty()).then(|| host.to_ascii_lowercase())
+    let ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(ipv6) => ipv6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            (1..=253).contains(&host.len()) && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        }
+    };
+    ok.then(|| host.to_ascii_lowercase())
 }
 
 /// The error a start-up step (a remote key set, discovery, a validator) had, at its table.

@@ -271,6 +271,10 @@ fn redirect_https(redirect: Option<&RedirectConfig>, req: &Request<Incoming>) ->
         p => format!(":{p}"),
     };
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    if !path.starts_with('/') {
+        // The asterisk form (`OPTIONS *`) names no resource to send anyone to.
+        return text(StatusCode::BAD_REQUEST, "bad request\n");
+    }
     let location = format!("https://{host}{port}{path}");
     match HeaderValue::try_from(location) {
         Ok(location) => {

@@ -211,7 +211,9 @@ async fn a_redirect_never_echoes_a_host_that_is_not_a_bare_host_name() {
     };
     let gw = start(&base("")).await;
     let url = gw.url(Mode::RedirectHttps);
-    for host in ["evil.example/x", "user@api.example", "api.example:8080:1", "api .example", ""] {
+    let odd = ["api!.example", "a%41.example", "a;b.example", "a*b", "a,b", "[::1", "[nope]"];
+    for host in ["evil.example/x", "user@api.example", "api.example:8080:1", "api .example", ""].into_iter().chain(odd)
+    {
         let res = client().get(format!("{url}/")).header("Host", host).send().await.unwrap();
         assert_eq!((res.status().as_u16(), header(&res, "location")), (400, None), "Host: {host}");
     }
@@ -221,6 +223,13 @@ async fn a_redirect_never_echoes_a_host_that_is_not_a_bare_host_name() {
     // HTTP/1.0 without a Host: nothing to redirect to.
     let mut conn = tokio::net::TcpStream::connect(url.trim_start_matches("http://")).await.unwrap();
     tokio::io::AsyncWriteExt::write_all(&mut conn, b"GET /a HTTP/1.0\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.0 400"), "{}", String::from_utf8_lossy(&answer));
+
+    // The asterisk form names no resource.
+    let mut conn = tokio::net::TcpStream::connect(url.trim_start_matches("http://")).await.unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut conn, b"OPTIONS * HTTP/1.0\r\nHost: api.example\r\n\r\n").await.unwrap();
     let mut answer = Vec::new();
     tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer).await.unwrap();
     assert!(answer.starts_with(b"HTTP/1.0 400"), "{}", String::from_utf8_lossy(&answer));

@@ -60,10 +60,15 @@ async fn a_revocation_made_by_a_service_is_honoured_at_the_gateway() {
     assert_eq!(ask(&gw, &alice).await.1.as_deref(), Some(INVALID_TOKEN));
     assert_eq!(ask(&gw, &other).await.0, 200);
 
-    // Every token of the subject issued so far: the next login's token still passes.
-    let before = token_a(scoped);
-    service.revoke_subject("alice", unix_now(), unix_now() + 600).await.unwrap();
+    // Every token of the subject issued up to now: one issued after (the next login, here a
+    // second later) still passes, and so does another subject's.
+    let before = token_a(scoped.clone());
+    let cut_off = unix_now();
+    service.revoke_subject("alice", cut_off, cut_off + 600).await.unwrap();
     eventually_status(&gw, &before, 401).await;
+    let mut later = scoped.clone();
+    later["iat"] = json!(cut_off + 1);
+    assert_eq!(ask(&gw, &token_a(later)).await.0, 200);
     let bob = jwtguard_test::Minter::new(jwtguard_test::Algorithm::ES256).token(
         &json!({ "sub": "bob", "iss": ISS_A, "iat": unix_now(), "exp": unix_now() + 600, "scope": "orders:read" }),
     );

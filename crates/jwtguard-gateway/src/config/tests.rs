@@ -359,3 +359,19 @@ fn redirect_listener_mistakes_name_their_line_and_key() {
     let redirect = config.listeners[0].redirect.as_ref().unwrap();
     assert_eq!((redirect.https_port, redirect.host.as_deref()), (443, Some("api.example")));
 }
+
+#[test]
+fn a_redis_password_never_shows_in_debug_output() {
+    let text = format!(
+        "{LISTENER}{ISSUER}{ROUTE}[revocation]\nredis_sentinels = [\"redis://:s3cret@10.0.0.1:26379\", \"redis://u:p4ss@h:1/0\"]\nmaster_name = \"m\"\n"
+    );
+    let config = Config::from_str_at(&text, at_keys()).unwrap();
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("s3cret") && !shown.contains("p4ss"), "{shown}");
+    assert!(
+        shown.contains("redis://[redacted]@10.0.0.1:26379") && shown.contains("redis://[redacted]@h:1/0"),
+        "{shown}"
+    );
+    let single = format!("{LISTENER}{ISSUER}{ROUTE}[revocation]\nredis = \"redis://:pw@127.0.0.1:6379\"\n");
+    assert!(!format!("{:?}", Config::from_str_at(&single, at_keys()).unwrap()).contains(":pw@"));
+}
