@@ -195,7 +195,7 @@ fn sec1_p256(d: &[u8], public: Option<&[u8]>) -> String {
     body.extend_from_slice(d);
     body.extend_from_slice(&[0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
     if let Some(p) = public {
-        body.extend_from_slice(&[0xa1, 0x44, 0x03, 0x42, 0x00]);
+        body.extend_from_slice(&[0xa1, p.len() as u8 + 3, 0x03, p.len() as u8 + 1, 0x00]);
         body.extend_from_slice(p);
     }
     let mut der = vec![0x30, body.len() as u8];
@@ -225,6 +225,27 @@ fn sec1_public_point_must_be_the_private_keys() {
     .concat();
     let err = DecryptionKey::from_pem(sec1_p256(&field("d"), Some(&theirs))).unwrap_err();
     assert!(matches!(err, ConfigError::InvalidKey(_)), "{err:?}");
+    // Its own point compressed: refused alike by both backends (aws-lc-rs compared bytes and
+    // refused it, RustCrypto accepted it; found in review).
+    let y_odd = field("y").last().unwrap() & 1;
+    let compressed = [&[2 + y_odd][..], &field("x")].concat();
+    let err = DecryptionKey::from_pem(sec1_p256(&field("d"), Some(&compressed))).unwrap_err();
+    assert!(matches!(err, ConfigError::UnsupportedKey(_)), "{err:?}");
+}
+
+#[test]
+fn an_ec_parameters_block_before_the_key_is_skipped() {
+    // What `openssl ecparam -name prime256v1 -genkey` writes: the curve's OID, then the key.
+    let params = "-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n";
+    let key = std::fs::read_to_string(key_path("jwe.p256.sec1.key.pem")).unwrap();
+    let key = DecryptionKey::from_pem(format!("{params}{key}")).unwrap();
+    let token = EncryptionKey::from_jwk(&public_jwk("p256"))
+        .unwrap()
+        .encrypt(KeyManagement::EcdhEs, ContentEncryption::A256Gcm, &signed())
+        .unwrap();
+    assert!(validator(key).verify::<Value>(&token).is_ok());
+    let only_params = DecryptionKey::from_pem(params).unwrap_err();
+    assert!(matches!(only_params, ConfigError::InvalidKey("not a PEM block")), "{only_params:?}");
 }
 
 #[test]

@@ -88,7 +88,10 @@ pub(crate) enum PrivateMaterial {
 /// The private key of a `PRIVATE KEY` (PKCS#8), `RSA PRIVATE KEY` (PKCS#1) or `EC PRIVATE KEY`
 /// (SEC1) PEM block, for decryption. Errors name what is wrong, never key bytes.
 pub(crate) fn private_material(pem_bytes: &[u8]) -> Result<PrivateMaterial, ConfigError> {
-    let block = pem::parse(pem_bytes).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
+    // `openssl ecparam -genkey` writes an `EC PARAMETERS` block before the key: skipped.
+    let blocks = pem::parse_many(pem_bytes).map_err(|_| ConfigError::InvalidKey("not a PEM block"))?;
+    let block =
+        blocks.into_iter().find(|b| b.tag() != "EC PARAMETERS").ok_or(ConfigError::InvalidKey("not a PEM block"))?;
     if block.headers().get("Proc-Type").is_some_and(|v| v.contains("ENCRYPTED")) {
         return Err(ConfigError::UnsupportedKey("password-protected PEM (decrypt it first)"));
     }
@@ -114,7 +117,21 @@ fn pkcs8_private(der_bytes: &[u8]) -> Result<PrivateMaterial, ConfigError> {
         OID_RSA => pkcs1_private(key).map(PrivateMaterial::Rsa),
         OID_EC => {
             let curve = info.algorithm.parameters_oid().map_err(|_| ConfigError::InvalidKey("EC curve parameters"))?;
-            sec1_private(key, Some(curve))
+            let material = sec1_private(key, Some(curve))?;
+            // PKCS#8 v2 (RFC 5958) may carry the public key outside the SEC1 key too: checked
+            // the same way, and it must be the same point.
+            let Some(bits) = &info.public_key else { return Ok(material) };
+            let outer = bits.as_bytes().ok_or(ConfigError::InvalidKey("EC public key bit string"))?;
+            match material {
+                PrivateMaterial::Ecdh { curve, d, public } => {
+                    uncompressed(curve, outer)?;
+                    if public.as_deref().is_some_and(|inner| inner != outer) {
+                        return Err(ConfigError::InvalidKey("the key file names two different public points"));
+                    }
+                    Ok(PrivateMaterial::Ecdh { curve, d, public: Some(outer.to_vec()) })
+                }
+                other => Ok(other),
+            }
         }
         OID_X25519 => {
             // RFC 8410 §7: CurvePrivateKey ::= OCTET STRING, inside the PKCS#8 OCTET STRING.
@@ -186,5 +203,18 @@ fn sec1_private(der_bytes: &[u8], outer: Option<der::asn1::ObjectIdentifier>) ->
     }
     let mut d = Zeroizing::new(vec![0u8; len]);
     d[len - raw.len()..].copy_from_slice(raw);
+    if let Some(public) = key.public_key {
+        uncompressed(curve, public)?;
+    }
     Ok(PrivateMaterial::Ecdh { curve, d, public: key.public_key.map(<[u8]>::to_vec) })
+}
+
+/// A key file's public point must be uncompressed (`04 || x || y`): both backends then compare
+/// it with the point the private scalar makes, byte for byte, and agree.
+fn uncompressed(curve: Curve, point: &[u8]) -> Result<(), ConfigError> {
+    if point.len() == 1 + 2 * curve.coord_len() && point.first() == Some(&4) {
+        Ok(())
+    } else {
+        Err(ConfigError::UnsupportedKey("a compressed or malformed EC public point in the key file"))
+    }
 }
