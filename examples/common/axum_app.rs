@@ -172,13 +172,20 @@ struct TlsListener {
 /// How long a client may take to finish its handshake.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How many handshakes may be under way at once: past that, accepting waits, so a flood of
+/// silent connections holds at most this many sockets and TLS states.
+const HANDSHAKES_AT_ONCE: usize = 1024;
+
 impl TlsListener {
     fn new(listener: tokio::net::TcpListener, config: rustls::ServerConfig) -> TlsListener {
         let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
         let local = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
         let (tx, ready) = tokio::sync::mpsc::channel(64);
+        let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(HANDSHAKES_AT_ONCE));
         let accepting = tokio::spawn(async move {
             loop {
+                // Never closed, so this never fails; a closed one would end the listener.
+                let Ok(permit) = permits.clone().acquire_owned().await else { return };
                 let (tcp, peer) = match listener.accept().await {
                     Ok(accepted) => accepted,
                     Err(e) => {
@@ -190,7 +197,9 @@ impl TlsListener {
                 };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await;
+                    drop(permit);
+                    match handshake {
                         Ok(Ok(tls)) => {
                             let _ = tx.send((tls, peer)).await;
                         }

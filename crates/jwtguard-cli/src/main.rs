@@ -347,7 +347,7 @@ fn verify(args: VerifyArgs) -> Result<ExitCode, String> {
         Ok(verified) => {
             let h = verified.header();
             let out = json!({
-                "header": { "alg": h.alg().map_or("none", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() },
+                "header": { "alg": h.alg().map_or("unsigned", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() },
                 "claims": verified.claims(),
                 "times": times(verified.claims()),
             });
@@ -397,7 +397,7 @@ pub(crate) fn judge(args: &VerifyArgs, token: &str) -> Result<Judgement, String>
     match verdict {
         Ok(verified) => {
             let h = verified.header();
-            let header = json!({ "alg": h.alg().map_or("none", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() });
+            let header = json!({ "alg": h.alg().map_or("unsigned", |a| a.as_str()), "kid": h.kid(), "typ": h.typ() });
             let why = policy.valid(&header, verified.claims());
             Ok(Judgement {
                 valid: true,

@@ -919,6 +919,16 @@ mod multi_issuer_jwe {
         let b = decrypting(B, "enc", KEY_B).build().unwrap();
         let err = Validator::multi_issuer([a, b]).unwrap_err();
         assert!(matches!(err, ConfigError::InvalidSetting(s) if s.contains("same kid")), "{err:?}");
+        // Two keys of one validator sharing a kid still name one validator (found in review).
+        let both = jwtguard_core::DecryptionKeys::new()
+            .with(DecryptionKey::shared(KEY_A).unwrap().with_kid("enc"))
+            .with(DecryptionKey::shared([9u8; 16]).unwrap().with_kid("enc"));
+        let one = Validator::builder(Fixture::P256.key(), [Algorithm::ES256])
+            .issuer(A)
+            .decrypt_with(both, [KeyManagement::A256Kw, KeyManagement::A128Kw], [ContentEncryption::A256Gcm])
+            .build()
+            .unwrap();
+        assert!(Validator::multi_issuer([plain(), one]).is_ok());
     }
 
     #[derive(Debug, Default)]

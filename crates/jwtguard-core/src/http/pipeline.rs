@@ -349,7 +349,8 @@ impl Guard {
             return;
         };
         span.record("jwtguard.outcome", "allowed");
-        span.record("jwtguard.alg", info.header().alg().map_or("none", |a| a.as_str()));
+        // An unsigned encrypted token (the opt-in) says so, not `none`, which reads as an unsecured JWS.
+        span.record("jwtguard.alg", info.header().alg().map_or("unsigned", |a| a.as_str()));
         if let Some(kid) = info.header().kid() {
             span.record("jwtguard.kid", kid);
         }

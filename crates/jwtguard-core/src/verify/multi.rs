@@ -84,7 +84,9 @@ impl Validator {
                         let kid = key.kid().ok_or(ConfigError::InvalidSetting(
                             "multi_issuer routes encrypted tokens by kid: every decryption key needs a kid",
                         ))?;
-                        if by_kid.insert(kid.to_owned(), policy.clone()).is_some() {
+                        // Two keys of one validator may share a kid (an RSA and an EC key, say):
+                        // the kid still names one validator.
+                        if by_kid.insert(kid.to_owned(), policy.clone()).is_some_and(|o| !Arc::ptr_eq(&o, &policy)) {
                             return Err(ConfigError::InvalidSetting(
                                 "two validators of multi_issuer hold a decryption key with the same kid",
                             ));
