@@ -56,7 +56,7 @@ pub(crate) struct Case {
     /// The middleware's way to a cache hit: `Guard::decide` on a request with the token (it
     /// reads the `Authorization` header, and clones the claims the entry keeps).
     pub(crate) guard: jwtguard::Guard,
-    pub(crate) request: Bearer,
+    pub(crate) request: jwtguard_test::AuthorizationHead,
     pub(crate) jwt_key: DecodingKey,
     pub(crate) validation: Validation,
     pub(crate) floor: Floor,
@@ -80,18 +80,6 @@ impl Case {
     }
     pub(crate) fn floor(&self) -> Claims {
         self.floor.verify(&self.token)
-    }
-}
-
-/// A request head carrying one `Authorization` header.
-pub(crate) struct Bearer(String);
-
-impl jwtguard::RequestHead for Bearer {
-    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
-        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
-    }
-    fn query(&self) -> Option<&str> {
-        None
     }
 }
 
@@ -151,7 +139,7 @@ pub(crate) fn cases() -> Vec<Case> {
             validation.set_issuer(&["https://login.example.com"]);
             validation.set_audience(&["orders-api"]);
             let guard = jwtguard::Guard::new(builder().build().unwrap());
-            let request = Bearer(format!("Bearer {token}"));
+            let request = jwtguard_test::AuthorizationHead(format!("Bearer {token}"));
             let case = Case { alg, token, validator, cached, guard, request, jwt_key, validation, floor };
             case.jwtguard();
             case.cache_hit();

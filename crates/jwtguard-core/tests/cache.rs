@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jwtguard_core::issuer::{Issue, SigningKey, TokenIssuer};
 use jwtguard_core::revocation::{InMemoryRevocations, RevocationStore};
 use jwtguard_core::{Algorithm, ErrorKind, Validator};
-use jwtguard_test::{Fixture, Minter, NOW, TestClock};
+use jwtguard_test::{AuthorizationHead as Bearer, Fixture, Minter, NOW, TestClock};
 use serde_json::{Value, json};
 
 fn es256(claims: Value) -> String {
@@ -198,18 +198,6 @@ fn a_token_of_many_scopes_weighs_what_its_parsed_claims_hold() {
     // 1,500 parsed scope strings of at least 48 bytes each: at most 14 such entries in 1 MiB.
     let stats = v.cache_stats().unwrap();
     assert!(stats.entries <= 14, "{stats:?}");
-}
-
-/// A request carrying one `Authorization` header.
-struct Bearer(String);
-
-impl jwtguard_core::RequestHead for Bearer {
-    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
-        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
-    }
-    fn query(&self) -> Option<&str> {
-        None
-    }
 }
 
 /// Claims that count how often they are deserialized.

@@ -6,20 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use jwtguard_core::pipeline::Decision;
-use jwtguard_core::{Algorithm, Guard, RequestHead, Validator};
-use jwtguard_test::{Fixture, Minter, NOW, TestClock};
+use jwtguard_core::{Algorithm, Guard, Validator};
+use jwtguard_test::{AuthorizationHead as Bearer, Fixture, Minter, NOW, TestClock};
 use serde_json::{Value, json};
-
-struct Bearer(String);
-
-impl RequestHead for Bearer {
-    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
-        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
-    }
-    fn query(&self) -> Option<&str> {
-        None
-    }
-}
 
 /// Resident memory, from /proc/self/status.
 fn rss_bytes() -> u64 {

@@ -80,6 +80,20 @@ pub fn unix_now() -> i64 {
 /// bound on how long the thing may take: no test asserts an elapsed time.
 pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// A request head carrying one `Authorization` header with this value (`Bearer <token>`), for
+/// driving `Guard::decide` without a framework.
+#[derive(Debug, Clone)]
+pub struct AuthorizationHead(pub String);
+
+impl jwtguard_core::RequestHead for AuthorizationHead {
+    fn header_values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a [u8]> + use<'a> {
+        (name == "authorization").then_some(self.0.as_bytes()).into_iter()
+    }
+    fn query(&self) -> Option<&str> {
+        None
+    }
+}
+
 /// A child process (a binary under test) killed and reaped when this is dropped, so a failed
 /// assertion never leaves it running.
 #[derive(Debug)]
