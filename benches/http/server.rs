@@ -252,6 +252,11 @@ fn serve_actix(mode: Mode, alg: Algorithm) {
 }
 
 fn main() {
+    // BENCH_RECORDER=prometheus installs the Prometheus recorder (what the quickstarts serve on
+    // /metrics), to measure what recording costs; it only counts with `--features metrics`.
+    if std::env::var("BENCH_RECORDER").as_deref() == Ok("prometheus") {
+        metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().unwrap();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
