@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use quick_cache::sync::Cache;
-use quick_cache::{DefaultHashBuilder, Lifecycle, Weighter};
+use quick_cache::{DefaultHashBuilder, Lifecycle, OptionsBuilder, Weighter};
 
 use super::verified::TokenInfo;
 use crate::KeySet;
@@ -40,12 +40,13 @@ pub(crate) struct Entry {
     pub(crate) typed_weight: u64,
 }
 
-/// What a claims type parsed from `payload` is weighed at in the cache, from the JSON's shape
-/// alone (the type's own size cannot be asked): every object a map's first node (a
+/// What a claims type parsed from `payload` holds beyond its own `size_of`, estimated from the
+/// JSON's shape (what hangs off a value cannot be asked of it): every object a map's first node (a
 /// `serde_json::Map` takes about 630 bytes for `{"a":0}`), every member, element and array a
 /// value and its slot, and every byte once (string contents). The structural bytes are counted
 /// inside strings too, which only overestimates. A payload of tiny objects then weighs what it
-/// costs parsed, so the cache's byte bound still bounds memory.
+/// costs parsed, so the cache's byte bound still bounds memory. (A claims type whose array
+/// elements are each a struct of more than some 64 bytes, filled from `null`s, is not covered.)
 pub(crate) fn kept_weight(payload: &str) -> u64 {
     const PER_OBJECT: u64 = 640;
     const PER_VALUE: u64 = 64;
@@ -112,6 +113,21 @@ impl Lifecycle<Box<str>, Arc<Entry>> for Evictions {
     }
 }
 
+/// The least weight capacity a shard gets. quick_cache splits its bound among its shards and
+/// refuses an entry heavier than (almost) a shard's share; by default it makes four shards a
+/// CPU, so on a large host a heavy token (a big claims set parses into a heavy kept value) would
+/// silently never be cached. A shard of 1 MiB takes any entry a token within the default size
+/// bound can make.
+const MIN_SHARD_BYTES: u64 = 1 << 20;
+
+/// Four shards a CPU (quick_cache's default, for little contention), but none smaller than
+/// [`MIN_SHARD_BYTES`].
+fn shards(capacity: u64) -> usize {
+    let per_cpu = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_mul(4);
+    let by_size = usize::try_from(capacity / MIN_SHARD_BYTES).unwrap_or(usize::MAX).max(1);
+    per_cpu.min(by_size)
+}
+
 /// Verified tokens by their exact bytes, bounded in bytes.
 pub(crate) struct TokenCache {
     entries: Cache<Box<str>, Arc<Entry>, Bytes, DefaultHashBuilder, Evictions>,
@@ -158,16 +174,17 @@ impl std::fmt::Debug for TokenCache {
 impl TokenCache {
     /// A cache holding at most `capacity` bytes of entries.
     pub(crate) fn new(capacity: u64) -> Self {
-        // A typical entry weighs about 1 KiB; the estimate only sizes the initial tables.
-        let estimated = usize::try_from(capacity / 1024).unwrap_or(usize::MAX).max(16);
+        // A typical entry weighs about 2.5 KiB; the estimate only sizes the initial tables.
+        let estimated = usize::try_from(capacity / 2560).unwrap_or(usize::MAX).max(16);
         let evictions = Evictions::default();
-        TokenCache {
-            entries: Cache::with(estimated, capacity, Bytes, DefaultHashBuilder::default(), evictions.clone()),
-            evictions,
-            capacity,
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
+        let mut options = OptionsBuilder::new();
+        options.estimated_items_capacity(estimated).weight_capacity(capacity).shards(shards(capacity));
+        let entries = match options.build() {
+            Ok(options) => Cache::with_options(options, Bytes, DefaultHashBuilder::default(), evictions.clone()),
+            // Only unset options fail, and both are set.
+            Err(_) => Cache::with(estimated, capacity, Bytes, DefaultHashBuilder::default(), evictions.clone()),
+        };
+        TokenCache { entries, evictions, capacity, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<Arc<Entry>> {
@@ -194,5 +211,14 @@ impl TokenCache {
             misses: self.misses.load(Ordering::Relaxed),
             evictions: self.evictions.0.load(Ordering::Relaxed),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shards_are_never_smaller_than_a_mebibyte() {
+        assert_eq!(super::shards(1024), 1);
+        assert!((1..=8).contains(&super::shards(8 << 20)));
     }
 }

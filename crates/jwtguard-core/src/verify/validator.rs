@@ -341,7 +341,8 @@ impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
     }
     fn keep(entry: &mut Entry, claims: &T) {
         entry.typed = Some(Box::new(claims.clone()));
-        entry.typed_weight = super::cache::kept_weight(&entry.payload);
+        // The boxed value itself, and what hangs off it.
+        entry.typed_weight = std::mem::size_of::<T>() as u64 + super::cache::kept_weight(&entry.payload);
     }
 }
 
