@@ -258,16 +258,15 @@ impl fmt::Debug for RedisTopology {
     }
 }
 
-/// A URL with its user info (`user:password@`) replaced by `[redacted]@`.
+/// A URL with everything between `://` and its last `@` replaced by `[redacted]`: the user info,
+/// whatever characters the password holds (`/` and `@` included; an `@` later in the URL only
+/// hides more).
 fn redacted(url: &str) -> String {
     match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest.get(..authority_end).and_then(|a| a.rfind('@')) {
-                Some(at) => format!("{scheme}://[redacted]@{}", rest.get(at + 1..).unwrap_or_default()),
-                None => url.to_owned(),
-            }
-        }
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://[redacted]@{}", rest.get(at + 1..).unwrap_or_default()),
+            None => url.to_owned(),
+        },
         None => url.to_owned(),
     }
 }
@@ -879,7 +878,8 @@ fn revocation(src: &Source<'_>, spanned: &Spanned<RawRevocation>) -> Result<Revo
     let url = |u: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
         let text = u.get_ref();
         // `rediss://` needs TLS support in the Redis client, which the gateway is not built with.
-        if !text.starts_with("redis://") || http::Uri::try_from(text.as_str()).is_err() {
+        // The Redis client's own parser decides the rest, so a check passes only what start-up can use.
+        if !text.starts_with("redis://") || jwtguard_redis::RedisStores::check_url(text).is_err() {
             return Err(src.at(u, format!("revocation.{key}"), "a URL such as redis://127.0.0.1:6379"));
         }
         Ok(text.clone())

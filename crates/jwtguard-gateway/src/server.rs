@@ -271,8 +271,14 @@ fn redirect_https(redirect: Option<&RedirectConfig>, req: &Request<Incoming>) ->
         p => format!(":{p}"),
     };
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    if !path.starts_with('/') {
+    let path = match path.as_bytes().first() {
+        Some(b'/') => path.to_owned(),
+        // An absolute-form request with a query and no path (`GET http://h?x=1`).
+        Some(b'?') => format!("/{path}"),
         // The asterisk form (`OPTIONS *`) names no resource to send anyone to.
+        _ => return text(StatusCode::BAD_REQUEST, "bad request\n"),
+    };
+    if req.method() == Method::CONNECT {
         return text(StatusCode::BAD_REQUEST, "bad request\n");
     }
     let location = format!("https://{host}{port}{path}");

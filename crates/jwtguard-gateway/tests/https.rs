@@ -234,6 +234,19 @@ async fn a_redirect_never_echoes_a_host_that_is_not_a_bare_host_name() {
     tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer).await.unwrap();
     assert!(answer.starts_with(b"HTTP/1.0 400"), "{}", String::from_utf8_lossy(&answer));
 
+    // An absolute-form request with a query and no path; CONNECT names no resource.
+    for (request, want) in [
+        (&b"GET http://api.example?x=1 HTTP/1.0\r\n\r\n"[..], &b"location: https://api.example/?x=1"[..]),
+        (b"CONNECT api.example:443 HTTP/1.0\r\n\r\n", b"HTTP/1.0 400"),
+    ] {
+        let mut conn = tokio::net::TcpStream::connect(url.trim_start_matches("http://")).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut conn, request).await.unwrap();
+        let mut answer = Vec::new();
+        tokio::io::AsyncReadExt::read_to_end(&mut conn, &mut answer).await.unwrap();
+        let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(text.contains(&String::from_utf8_lossy(want).to_ascii_lowercase()), "{text}");
+    }
+
     // A fixed host wins over the request's.
     let fixed = start(&base("redirect_host = \"api.example\"\nhttps_port = 8443\n")).await;
     let res = client()

@@ -126,6 +126,20 @@ pub(crate) fn tcp_settings() -> redis::io::tcp::TcpSettings {
 }
 
 impl RedisStores {
+    /// Checks that `url` is one [`RedisStores::connect`] can use, without connecting: what a
+    /// configuration check runs.
+    ///
+    /// ```
+    /// assert!(jwtguard_redis::RedisStores::check_url("redis://127.0.0.1:6379/0").is_ok());
+    /// assert!(jwtguard_redis::RedisStores::check_url("redis://host:port").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`ErrorKind::StoreUnavailable`] saying what the Redis client found wrong.
+    pub fn check_url(url: &str) -> Result<(), Error> {
+        redis::Client::open(url).map(|_| ()).map_err(unavailable)
+    }
+
     /// Connects (with timeouts of 1 s per command and per connection attempt, TCP keepalive,
     /// and automatic reconnection). Keys and channels are prefixed with `jwtguard`.
     ///
