@@ -4,13 +4,13 @@ use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
 use crate::backend::jwe::{
     Curve, concat_kdf, ecdh_ephemeral, encrypt_content, kw_wrap, random_key, rsa_oaep_encrypt, rsa_spki,
 };
+use crate::keys::jwk::{Jwk, member, secret};
 use crate::{ConfigError, ContentEncryption, Error, ErrorKind, KeyManagement};
 
 /// The recipient's key a token is encrypted to: a shared secret (`dir`, `A128KW`, `A256KW`) or
@@ -76,37 +76,21 @@ impl EncryptionKey {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn from_jwk(json: &str) -> Result<EncryptionKey, ConfigError> {
-        #[derive(Deserialize)]
-        struct Jwk {
-            kty: Option<String>,
-            kid: Option<String>,
-            #[serde(rename = "use")]
-            use_: Option<String>,
-            crv: Option<String>,
-            n: Option<String>,
-            e: Option<String>,
-            x: Option<String>,
-            y: Option<String>,
-            k: Option<Zeroizing<String>>,
-        }
         let jwk: Jwk = serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object"))?;
         if jwk.use_.as_deref().is_some_and(|u| u != "enc") {
             return Err(ConfigError::KeyNotForDecryption("`use` is not `enc`"));
         }
-        let b64 = |f: Option<&str>, what| {
-            URL_SAFE_NO_PAD.decode(f.ok_or(ConfigError::InvalidKey(what))?).map_err(|_| ConfigError::InvalidKey(what))
-        };
         let inner = match jwk.kty.as_deref() {
             Some("oct") => {
-                let k = Zeroizing::new(b64(jwk.k.as_deref().map(String::as_str), "JWK `k`")?);
+                let k = secret(&jwk.k, "JWK `k`")?;
                 EncryptionKey::shared(&*k)?.inner
             }
             Some("RSA") => {
-                let n = b64(jwk.n.as_deref(), "JWK `n`")?;
+                let n = member(jwk.n.as_deref(), "JWK `n`")?;
                 if n.iter().skip_while(|b| **b == 0).count() < 256 {
                     return Err(ConfigError::InvalidKey("RSA modulus shorter than 2048 bits"));
                 }
-                Recipient::Rsa(rsa_spki(&n, &b64(jwk.e.as_deref(), "JWK `e`")?)?)
+                Recipient::Rsa(rsa_spki(&n, &member(jwk.e.as_deref(), "JWK `e`")?)?)
             }
             Some(kty @ ("EC" | "OKP")) => {
                 let curve =
@@ -114,8 +98,9 @@ impl EncryptionKey {
                 if (kty == "EC") == (curve == Curve::X25519) {
                     return Err(ConfigError::UnsupportedKey("`crv` does not fit `kty`"));
                 }
-                let x = b64(jwk.x.as_deref(), "JWK `x`")?;
-                let point = if kty == "EC" { [&[4u8][..], &x, &b64(jwk.y.as_deref(), "JWK `y`")?].concat() } else { x };
+                let x = member(jwk.x.as_deref(), "JWK `x`")?;
+                let point =
+                    if kty == "EC" { [&[4u8][..], &x, &member(jwk.y.as_deref(), "JWK `y`")?].concat() } else { x };
                 if point.len() != if kty == "EC" { 1 + 2 * curve.coord_len() } else { 32 } {
                     return Err(ConfigError::InvalidKey("point has the wrong length for its curve"));
                 }

@@ -4,11 +4,10 @@
 use std::fmt;
 use std::path::Path;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use super::jwk::{Jwk, member, secret};
 use super::pem::{PrivateMaterial, private_material, read};
 use crate::backend::jwe::{Curve, EcdhPrivate, RsaParts, RsaPrivate, Unwrapper};
 use crate::{ConfigError, ContentEncryption, KeyManagement};
@@ -75,9 +74,9 @@ impl DecryptionKey {
     /// # Ok::<_, jwtguard_core::ConfigError>(())
     /// ```
     pub fn from_jwk(json: &str) -> Result<DecryptionKey, ConfigError> {
-        let raw: PrivateJwk =
+        let raw: Jwk =
             serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object of strings"))?;
-        raw.into_key()
+        raw.into_decryption_key()
     }
 
     /// A private key from PEM: `PRIVATE KEY` (PKCS#8: RSA, EC P-256/P-384/P-521, X25519),
@@ -210,8 +209,8 @@ impl DecryptionKeys {
         let keys = doc
             .keys
             .into_iter()
-            .map(|v| serde_json::from_value::<PrivateJwk>(v).map_err(|_| ConfigError::InvalidJwks("JWK member types")))
-            .map(|r| r.and_then(PrivateJwk::into_key))
+            .map(|v| serde_json::from_value::<Jwk>(v).map_err(|_| ConfigError::InvalidJwks("JWK member types")))
+            .map(|r| r.and_then(Jwk::into_decryption_key))
             .collect::<Result<_, _>>()?;
         Ok(DecryptionKeys { keys })
     }
@@ -270,39 +269,9 @@ impl From<DecryptionKey> for DecryptionKeys {
     }
 }
 
-/// A private JWK: every member optional, checked in `into_key`.
-#[derive(Deserialize)]
-struct PrivateJwk {
-    kty: Option<String>,
-    kid: Option<String>,
-    alg: Option<String>,
-    #[serde(rename = "use")]
-    use_: Option<String>,
-    key_ops: Option<Vec<String>>,
-    crv: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
-    d: Option<Zeroizing<String>>,
-    p: Option<Zeroizing<String>>,
-    q: Option<Zeroizing<String>>,
-    dp: Option<Zeroizing<String>>,
-    dq: Option<Zeroizing<String>>,
-    qi: Option<Zeroizing<String>>,
-    k: Option<Zeroizing<String>>,
-}
-
-fn b64(field: Option<&str>, what: &'static str) -> Result<Vec<u8>, ConfigError> {
-    URL_SAFE_NO_PAD.decode(field.ok_or(ConfigError::InvalidKey(what))?).map_err(|_| ConfigError::InvalidKey(what))
-}
-
-fn secret(field: &Option<Zeroizing<String>>, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
-    b64(field.as_deref().map(String::as_str), what).map(Zeroizing::new)
-}
-
-impl PrivateJwk {
-    fn into_key(self) -> Result<DecryptionKey, ConfigError> {
+impl Jwk {
+    /// This JWK as a decryption key: `use` must be `enc`, `key_ops` must allow decrypting.
+    pub(crate) fn into_decryption_key(self) -> Result<DecryptionKey, ConfigError> {
         if let Some(u) = &self.use_
             && u != "enc"
         {
@@ -329,8 +298,8 @@ impl PrivateJwk {
             }
             Some("RSA") => {
                 let parts = RsaParts {
-                    n: b64(self.n.as_deref(), "JWK `n`")?,
-                    e: b64(self.e.as_deref(), "JWK `e`")?,
+                    n: member(self.n.as_deref(), "JWK `n`")?,
+                    e: member(self.e.as_deref(), "JWK `e`")?,
                     d: secret(&self.d, "JWK `d`")?,
                     p: secret(&self.p, "JWK `p` (keys without the CRT members are not supported)")?,
                     q: secret(&self.q, "JWK `q`")?,
@@ -347,11 +316,11 @@ impl PrivateJwk {
                 if ec == (curve == Curve::X25519) {
                     return Err(ConfigError::UnsupportedKey("`crv` does not fit `kty`"));
                 }
-                let x = b64(self.x.as_deref(), "JWK `x`")?;
+                let x = member(self.x.as_deref(), "JWK `x`")?;
                 let d = secret(&self.d, "JWK `d`")?;
                 let len = curve.coord_len();
                 let public = if ec {
-                    let y = b64(self.y.as_deref(), "JWK `y`")?;
+                    let y = member(self.y.as_deref(), "JWK `y`")?;
                     if x.len() != len || y.len() != len {
                         return Err(ConfigError::InvalidKey("EC point has the wrong length for its curve"));
                     }

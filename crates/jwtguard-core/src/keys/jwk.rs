@@ -11,29 +11,43 @@ use super::Key;
 use crate::backend::Material;
 use crate::{Algorithm, ConfigError, KeyKind};
 
-/// A JWK as found in the wild: every member optional, so one odd key never spoils a set.
+/// A JWK as found in the wild: every member optional, so one odd key never spoils a set. The
+/// one shape read for verification keys ([`Jwk::into_key`]), decryption keys and encryption
+/// recipients; the secret members are wiped when it is dropped.
 #[derive(Deserialize)]
-pub(crate) struct RawJwk {
-    kty: Option<String>,
-    kid: Option<String>,
-    alg: Option<String>,
+pub(crate) struct Jwk {
+    pub(crate) kty: Option<String>,
+    pub(crate) kid: Option<String>,
+    pub(crate) alg: Option<String>,
     #[serde(rename = "use")]
-    use_: Option<String>,
-    key_ops: Option<Vec<String>>,
-    crv: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
-    k: Option<Zeroizing<String>>,
+    pub(crate) use_: Option<String>,
+    pub(crate) key_ops: Option<Vec<String>>,
+    pub(crate) crv: Option<String>,
+    pub(crate) n: Option<String>,
+    pub(crate) e: Option<String>,
+    pub(crate) x: Option<String>,
+    pub(crate) y: Option<String>,
+    pub(crate) d: Option<Zeroizing<String>>,
+    pub(crate) p: Option<Zeroizing<String>>,
+    pub(crate) q: Option<Zeroizing<String>>,
+    pub(crate) dp: Option<Zeroizing<String>>,
+    pub(crate) dq: Option<Zeroizing<String>>,
+    pub(crate) qi: Option<Zeroizing<String>>,
+    pub(crate) k: Option<Zeroizing<String>>,
 }
 
-fn b64(field: Option<&str>, what: &'static str) -> Result<Vec<u8>, ConfigError> {
+/// A public member, base64url-decoded; `what` names it in the error (never its value).
+pub(crate) fn member(field: Option<&str>, what: &'static str) -> Result<Vec<u8>, ConfigError> {
     let text = field.ok_or(ConfigError::InvalidKey(what))?;
     URL_SAFE_NO_PAD.decode(text).map_err(|_| ConfigError::InvalidKey(what))
 }
 
-impl RawJwk {
+/// A secret member, base64url-decoded into memory wiped on drop.
+pub(crate) fn secret(field: &Option<Zeroizing<String>>, what: &'static str) -> Result<Zeroizing<Vec<u8>>, ConfigError> {
+    member(field.as_deref().map(String::as_str), what).map(Zeroizing::new)
+}
+
+impl Jwk {
     pub(crate) fn into_key(self) -> Result<Key, ConfigError> {
         if let Some(u) = &self.use_
             && u != "sig"
@@ -53,12 +67,9 @@ impl RawJwk {
             None => None,
         };
         let material = match self.kty.as_deref() {
-            Some("oct") => {
-                let k = b64(self.k.as_deref().map(String::as_str), "JWK `k`")?;
-                Material::Hmac(Zeroizing::new(k))
-            }
+            Some("oct") => Material::Hmac(secret(&self.k, "JWK `k`")?),
             Some("RSA") => {
-                Material::Rsa { n: b64(self.n.as_deref(), "JWK `n`")?, e: b64(self.e.as_deref(), "JWK `e`")? }
+                Material::Rsa { n: member(self.n.as_deref(), "JWK `n`")?, e: member(self.e.as_deref(), "JWK `e`")? }
             }
             Some("EC") => {
                 let kind = match self.crv.as_deref() {
@@ -67,8 +78,8 @@ impl RawJwk {
                     Some("P-521") => KeyKind::EcP521,
                     _ => return Err(ConfigError::UnsupportedKey("EC curve")),
                 };
-                let x = b64(self.x.as_deref(), "JWK `x`")?;
-                let y = b64(self.y.as_deref(), "JWK `y`")?;
+                let x = member(self.x.as_deref(), "JWK `x`")?;
+                let y = member(self.y.as_deref(), "JWK `y`")?;
                 if x.len() != y.len() {
                     return Err(ConfigError::InvalidKey("EC point has the wrong length for its curve"));
                 }
@@ -79,7 +90,7 @@ impl RawJwk {
                 Material::Ec { kind, point }
             }
             Some("OKP") => match self.crv.as_deref() {
-                Some("Ed25519") => Material::Ed25519(b64(self.x.as_deref(), "JWK `x`")?),
+                Some("Ed25519") => Material::Ed25519(member(self.x.as_deref(), "JWK `x`")?),
                 _ => return Err(ConfigError::UnsupportedKey("OKP curve")),
             },
             _ => return Err(ConfigError::UnsupportedKey("`kty`")),

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::jwk::RawJwk;
+use super::jwk::Jwk;
 use super::pem::read;
 use crate::backend::{Material, Verifier};
 use crate::{Algorithm, ConfigError, KeyKind};
@@ -118,7 +118,7 @@ impl Key {
     /// # Errors
     /// A [`ConfigError`] that says what is wrong with the JWK.
     pub fn from_jwk(json: &str) -> Result<Key, ConfigError> {
-        let raw: RawJwk =
+        let raw: Jwk =
             serde_json::from_str(json).map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object of strings"))?;
         raw.into_key()
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::Key;
-use super::jwk::RawJwk;
+use super::jwk::Jwk;
 use super::pem::read;
 use crate::backend::Verifier;
 use crate::{Algorithm, ConfigError, KeyKind};
@@ -107,9 +107,9 @@ impl KeySet {
         let mut set = KeySet::new();
         for value in doc.keys {
             let kid = value.get("kid").and_then(|k| k.as_str()).map(str::to_owned);
-            let parsed = serde_json::from_value::<RawJwk>(value)
+            let parsed = serde_json::from_value::<Jwk>(value)
                 .map_err(|_| ConfigError::InvalidJwks("JWK is not a JSON object of strings"))
-                .and_then(RawJwk::into_key);
+                .and_then(Jwk::into_key);
             match parsed {
                 Ok(key) => set.keys.push(key),
                 Err(reason) => set.skipped.push(SkippedKey { kid, reason }),
