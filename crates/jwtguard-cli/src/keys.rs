@@ -38,9 +38,14 @@ fn hash_len(alg: Algorithm) -> usize {
 
 /// The secret in a secret file: its bytes, trailing newlines ignored (as `verify --secret-file`).
 pub(crate) fn read_secret(path: &Path) -> Result<Vec<u8>, String> {
-    let bytes = read_limited(path)?;
+    let bytes = zeroize::Zeroizing::new(read_limited(path)?);
+    Ok(without_line_ends(&bytes).to_vec())
+}
+
+/// A secret as a file or a text box holds it, without the line ends after it.
+fn without_line_ends(bytes: &[u8]) -> &[u8] {
     let end = bytes.iter().rposition(|b| !matches!(b, b'\n' | b'\r')).map_or(0, |i| i + 1);
-    Ok(bytes[..end].to_vec())
+    bytes.get(..end).unwrap_or_default()
 }
 
 fn oct_jwk(secret: &[u8]) -> Value {
@@ -49,24 +54,8 @@ fn oct_jwk(secret: &[u8]) -> Value {
 
 /// A signing key from a PKCS#8 PEM (or, for HS*, a secret file) with `kid` or its thumbprint.
 fn signing_key(path: &Path, alg: Algorithm, kid: Option<String>) -> Result<SigningKey, String> {
-    if is_hmac(alg) {
-        let secret = read_secret(path)?;
-        let kid = match kid {
-            Some(k) => k,
-            None => jwk::thumbprint(&oct_jwk(&secret)).map_err(|e| e.to_string())?,
-        };
-        return SigningKey::hmac(&secret, alg, kid).map_err(|e| format!("{}: {e}", path.display()));
-    }
-    let pem = zeroize::Zeroizing::new(read_limited(path)?);
-    let load = |kid: String| SigningKey::from_pkcs8_pem(&pem, alg, kid).map_err(|e| format!("{}: {e}", path.display()));
-    match kid {
-        Some(k) => load(k),
-        None => {
-            let probe = load(String::new())?;
-            let public = probe.public_jwk().ok_or("the key has no public part")?;
-            load(jwk::thumbprint(public).map_err(|e| e.to_string())?)
-        }
-    }
+    let bytes = zeroize::Zeroizing::new(read_limited(path)?);
+    signing_key_from(&bytes, alg, kid).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// `15m`, `900s`, `900`, `1h30m`, `2d`.
@@ -187,17 +176,18 @@ pub(crate) fn sign_token(key: SigningKey, spec: TokenSpec) -> Result<jwtguard_co
     issuer.issue(&what).map_err(|e| format!("cannot sign: {e}"))
 }
 
-/// A signing key from text: a PKCS#8 PEM, or for HS* the secret itself; `kid` or its thumbprint.
-pub(crate) fn signing_key_from_text(text: &str, alg: Algorithm, kid: Option<String>) -> Result<SigningKey, String> {
+/// A signing key from a PKCS#8 PEM, or for HS* the secret itself (without the line ends a file
+/// or a text box adds); `kid` or its thumbprint.
+pub(crate) fn signing_key_from(bytes: &[u8], alg: Algorithm, kid: Option<String>) -> Result<SigningKey, String> {
     if is_hmac(alg) {
-        let secret = text.trim_end_matches(['\n', '\r']).as_bytes();
+        let secret = without_line_ends(bytes);
         let kid = match kid {
             Some(k) => k,
             None => jwk::thumbprint(&oct_jwk(secret)).map_err(|e| e.to_string())?,
         };
         return SigningKey::hmac(secret, alg, kid).map_err(|e| e.to_string());
     }
-    let load = |kid: String| SigningKey::from_pkcs8_pem(text.as_bytes(), alg, kid).map_err(|e| e.to_string());
+    let load = |kid: String| SigningKey::from_pkcs8_pem(bytes, alg, kid).map_err(|e| e.to_string());
     match kid {
         Some(k) => load(k),
         None => {

@@ -270,7 +270,7 @@ fn sign(input: &Map<String, Value>) -> Result<Value, String> {
     for name in ["iat", "nbf", "exp", "jti"] {
         claims.remove(name);
     }
-    let key = keys::signing_key_from_text(key_text, alg, text(input, "kid").map(str::to_owned))?;
+    let key = keys::signing_key_from(key_text.as_bytes(), alg, text(input, "kid").map(str::to_owned))?;
     let issued = keys::sign_token(key, TokenSpec { iss, aud, sub, scope, ttl, at: None, extra: claims })?;
     Ok(json!({"token": issued.token, "exp": issued.exp}))
 }
