@@ -166,6 +166,16 @@ pub fn validators() -> &'static [Validator] {
     &ALL
 }
 
+/// What every pass must be, signed or encrypted: signed with an algorithm of the allow-list
+/// (no validator here allows unsigned tokens), and not expired. Returns that algorithm.
+fn check_pass(v: &Validator, verified: &jwtguard_core::Verified<serde_json::Value>) -> Algorithm {
+    let alg = verified.header().alg().expect("no validator here allows unsigned tokens");
+    assert!(v.algorithms().any(|a| a == alg), "verified with an algorithm outside the allow-list");
+    let exp = verified.registered().exp().expect("a verified token has exp");
+    assert!(NOW < exp.saturating_add(MAX_LEEWAY), "an expired token verified");
+    alg
+}
+
 /// Verifies `token` with `v` and checks what must hold of the answer, whatever the token:
 ///
 /// - a failure is a `401 invalid_token` (no token failure is a 400, 403 or 503 with static
@@ -179,10 +189,7 @@ pub fn validators() -> &'static [Validator] {
 pub fn check_verify(v: &Validator, token: &str) -> Option<Algorithm> {
     match v.verify::<serde_json::Value>(token) {
         Ok(verified) => {
-            let alg = verified.header().alg().expect("no validator here allows unsigned tokens");
-            assert!(v.algorithms().any(|a| a == alg), "verified with an algorithm outside the allow-list");
-            let exp = verified.registered().exp().expect("a verified token has exp");
-            assert!(NOW < exp.saturating_add(MAX_LEEWAY), "an expired token verified");
+            let alg = check_pass(v, &verified);
 
             let again = v.verify::<serde_json::Value>(token).expect("a token that verified once verifies again");
             assert!(again.info() == verified.info(), "re-verification gave another header or claims");
@@ -443,10 +450,7 @@ pub fn check_decrypt(case: &JweCase, token: &str) -> JweAnswer {
     let v = &case.validator;
     match v.verify::<serde_json::Value>(token) {
         Ok(verified) => {
-            let alg = verified.header().alg().expect("no validator here allows unsigned tokens");
-            assert!(v.algorithms().any(|a| a == alg), "verified with an algorithm outside the allow-list");
-            let exp = verified.registered().exp().expect("a verified token has exp");
-            assert!(NOW < exp.saturating_add(MAX_LEEWAY), "an expired token verified");
+            check_pass(v, &verified);
             let encryption = verified.header().encryption();
             match encryption {
                 Some(enc) => {
