@@ -25,20 +25,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jwtguard::issuer::EncryptionKey;
 use jwtguard::{Algorithm, ContentEncryption, DecryptionKey, KeyManagement, Validator};
 use jwtguard_test::{Fixture, Minter, read_key};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-#[derive(Deserialize)]
-#[allow(dead_code)]
-struct Claims {
-    sub: String,
-    iss: String,
-    aud: String,
-    exp: i64,
-    iat: i64,
-    jti: String,
-    scope: String,
-}
+#[path = "common/claims.rs"]
+mod claims;
+use claims::Claims;
 
 const SHARED: [u8; 32] = [0x5a; 32];
 

@@ -7,21 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, Validation};
 use jwtguard::{Algorithm, Validator};
 use jwtguard_test::{Fixture, Minter};
-use serde::Deserialize;
 use serde_json::json;
 
-/// A typical access token's claims.
-#[derive(Deserialize, Clone)]
-#[allow(dead_code)]
-pub(crate) struct Claims {
-    sub: String,
-    iss: String,
-    aud: String,
-    exp: i64,
-    iat: i64,
-    jti: String,
-    scope: String,
-}
+mod claims;
+pub(crate) use claims::Claims;
 
 /// The floor: base64url + JSON parse + a raw, pre-parsed aws-lc-rs verify.
 pub(crate) enum Floor {

@@ -25,25 +25,14 @@ use std::sync::Arc;
 use jsonwebtoken::{DecodingKey, Validation};
 use jwtguard::{Algorithm, Validator};
 use jwtguard_test::{Fixture, Minter};
-use serde::Deserialize;
 use serde_json::json;
+
+#[path = "../common/claims.rs"]
+mod claims;
+use claims::Claims;
 
 const ISSUER: &str = "https://login.example.com";
 const AUDIENCE: &str = "orders-api";
-
-/// A typical access token's claims (the same as the verify micro-benchmark's), which both
-/// middlewares deserialize and put in the request's extensions.
-#[derive(Clone, Deserialize)]
-#[allow(dead_code)]
-struct Claims {
-    sub: String,
-    iss: String,
-    aud: String,
-    exp: i64,
-    iat: i64,
-    jti: String,
-    scope: String,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
