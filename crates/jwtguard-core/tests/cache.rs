@@ -28,6 +28,15 @@ fn revocable(clock: &TestClock, store: &Arc<InMemoryRevocations>) -> Validator {
         .unwrap()
 }
 
+/// An HS256 validator whose cache holds at most `capacity` bytes.
+fn hs256_bounded(clock: &TestClock, capacity: u64) -> Validator {
+    Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
+        .clock(clock.clone())
+        .cache_capacity(capacity)
+        .build()
+        .unwrap()
+}
+
 fn hits(v: &Validator) -> u64 {
     v.cache_stats().unwrap().hits
 }
@@ -142,11 +151,7 @@ fn custom_rules_run_on_every_hit() {
 fn the_memory_bound_holds_under_100_000_distinct_tokens() {
     let clock = TestClock::at(NOW);
     let capacity = 1 << 20;
-    let v = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
-        .clock(clock.clone())
-        .cache_capacity(capacity)
-        .build()
-        .unwrap();
+    let v = hs256_bounded(&clock, capacity);
     let minter = Minter::new(Algorithm::HS256);
     let mut peak = 0;
     for i in 0..100_000u32 {
@@ -173,11 +178,7 @@ fn the_cache_can_be_turned_off() {
 fn a_token_of_many_scopes_weighs_what_its_parsed_claims_hold() {
     let clock = TestClock::at(NOW);
     let capacity = 1 << 20;
-    let v = Validator::builder(Fixture::Hmac.key(), [Algorithm::HS256])
-        .clock(clock.clone())
-        .cache_capacity(capacity)
-        .build()
-        .unwrap();
+    let v = hs256_bounded(&clock, capacity);
     // 1,500 distinct scopes of one to three base-36 characters: a 6 KiB token.
     let word = |mut i: u32| {
         let mut w = String::new();
