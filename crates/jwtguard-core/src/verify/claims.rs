@@ -109,8 +109,83 @@ pub struct RegisteredClaims {
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
     pub(crate) jti: Option<String>,
-    pub(crate) scopes: Vec<String>,
-    pub(crate) roles: Vec<String>,
+    pub(crate) scopes: Words,
+    pub(crate) roles: Words,
+}
+
+/// Scope or role words, first of each kept. A typical `scope` claim (one space-separated string
+/// in which no word repeats) is kept as it came, one allocation instead of one per word; any
+/// other shape is kept word by word.
+#[derive(Clone, Default)]
+pub(crate) struct Words {
+    /// The one string they all came in; `each` is then empty.
+    joined: Option<String>,
+    each: Vec<String>,
+}
+
+impl Words {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        let joined = self.joined.iter().flat_map(|s| s.split(' ').filter(|w| !w.is_empty()));
+        joined.chain(self.each.iter().map(String::as_str))
+    }
+
+    /// Adds the words of a space-separated string.
+    fn add_joined(&mut self, s: Cow<'_, str>) {
+        if self.joined.is_none() && self.each.is_empty() {
+            self.joined = Some(s.into_owned());
+        } else {
+            self.split();
+            self.each.extend(s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned));
+        }
+    }
+
+    /// Adds an array's strings, each whole.
+    fn add_each(&mut self, items: Vec<Cow<'_, str>>) {
+        self.split();
+        self.each.extend(items.into_iter().map(Cow::into_owned));
+    }
+
+    /// From the joined form to word by word.
+    fn split(&mut self) {
+        if let Some(joined) = self.joined.take() {
+            self.each = joined.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
+        }
+    }
+
+    /// Drops repeated words, once every member is read.
+    fn dedup(&mut self) {
+        if self.joined.as_deref().is_some_and(repeats) {
+            self.split();
+        }
+        dedup(&mut self.each);
+    }
+}
+
+impl PartialEq for Words {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Words {}
+
+/// `true` when a word of the space-separated `s` repeats; linear past 16 words (see [`dedup`]).
+fn repeats(s: &str) -> bool {
+    // By bytes: a byte loop is cheaper than `str::split` for the few short words of a typical
+    // `scope`, and a space never falls inside a UTF-8 sequence.
+    let words = || s.as_bytes().split(|b| *b == b' ').filter(|w| !w.is_empty());
+    let mut few: [&[u8]; 16] = [b""; 16];
+    for (n, w) in words().enumerate() {
+        if few.iter().take(n).any(|x| *x == w) {
+            return true;
+        }
+        let Some(slot) = few.get_mut(n) else {
+            let mut seen = std::collections::HashSet::new();
+            return !words().all(|w| seen.insert(w));
+        };
+        *slot = w;
+    }
+    false
 }
 
 impl RegisteredClaims {
@@ -208,7 +283,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter().map(String::as_str)
+        self.scopes.iter()
     }
     /// `true` when the token grants `scope`.
     ///
@@ -233,7 +308,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn roles(&self) -> impl Iterator<Item = &str> {
-        self.roles.iter().map(String::as_str)
+        self.roles.iter()
     }
     /// `true` when the token carries `role`.
     ///
@@ -276,8 +351,8 @@ impl fmt::Debug for RegisteredClaims {
         .collect();
         f.debug_struct("RegisteredClaims")
             .field("present", &present)
-            .field("scopes", &self.scopes.len())
-            .field("roles", &self.roles.len())
+            .field("scopes", &self.scopes.iter().count())
+            .field("roles", &self.roles.iter().count())
             .finish()
     }
 }
@@ -319,38 +394,142 @@ impl Visitor<'_> for Date {
     }
 }
 
-/// One string or an array of strings.
-struct Strings;
+/// The value of a member the registered claims read, as read once from the JSON: a string, a
+/// number, or an array of strings. Anything else is the wrong type for every registered claim.
+/// The one-pass parse (`one_pass.rs`) hands the same value on to the caller's type.
+pub(crate) enum Captured<'de> {
+    Str(Cow<'de, str>),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Strs(Vec<Cow<'de, str>>),
+}
 
-impl<'de> DeserializeSeed<'de> for Strings {
-    type Value = (Option<String>, Vec<String>);
+/// Reads a [`Captured`] value.
+pub(crate) struct Capture;
+
+impl<'de> DeserializeSeed<'de> for Capture {
+    type Value = Captured<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Strings {
-    type Value = (Option<String>, Vec<String>);
+impl<'de> Visitor<'de> for Capture {
+    type Value = Captured<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string or an array of strings")
+        f.write_str("a string, a number or an array of strings")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Captured::Str(Cow::Borrowed(v)))
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok((Some(v.to_owned()), Vec::new()))
+        Ok(Captured::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Captured::Str(Cow::Owned(v)))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Captured::U64(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Captured::I64(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Captured::F64(v))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         while let Some(s) = seq.next_element_seed(CowStr)? {
-            out.push(s.into_owned());
+            out.push(s);
         }
-        Ok((None, out))
+        Ok(Captured::Strs(out))
     }
 }
 
-/// Adds the words of a space-separated string, or the strings of an array; repeats are removed
-/// once the whole claims set is read, by [`dedup`].
-fn add_words(to: &mut Vec<String>, (one, many): (Option<String>, Vec<String>)) {
-    to.extend(one.iter().flat_map(|s| s.split(' ')).filter(|s| !s.is_empty()).map(str::to_owned));
-    to.extend(many);
+/// A member name the registered claims read.
+#[derive(Clone, Copy)]
+pub(crate) enum Field {
+    Iss,
+    Sub,
+    Jti,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Scope,
+    Roles,
+}
+
+impl Field {
+    /// The registered claim `name` names, if any.
+    pub(crate) fn of(name: &str) -> Option<Field> {
+        Some(match name {
+            "iss" => Field::Iss,
+            "sub" => Field::Sub,
+            "jti" => Field::Jti,
+            "aud" => Field::Aud,
+            "exp" => Field::Exp,
+            "nbf" => Field::Nbf,
+            "iat" => Field::Iat,
+            "scope" | "scp" => Field::Scope,
+            "roles" => Field::Roles,
+            _ => return None,
+        })
+    }
+}
+
+/// The registered claims, filled member by member: the one place that decides what each
+/// registered member may hold, for the strict parse below and the one-pass parse alike.
+#[derive(Default)]
+pub(crate) struct Builder(RegisteredClaims);
+
+impl Builder {
+    /// Takes one member's value; an error when it has the wrong type for its claim.
+    pub(crate) fn set<E: de::Error>(&mut self, field: Field, value: Captured<'_>) -> Result<(), E> {
+        let c = &mut self.0;
+        let wrong = || E::custom("registered claim of the wrong type");
+        match (field, value) {
+            (Field::Iss, Captured::Str(s)) => c.iss = Some(s.into_owned()),
+            (Field::Sub, Captured::Str(s)) => c.sub = Some(s.into_owned()),
+            (Field::Jti, Captured::Str(s)) => c.jti = Some(s.into_owned()),
+            (Field::Aud, Captured::Str(s)) => c.aud = Some(Audience::One(s.into_owned())),
+            (Field::Aud, Captured::Strs(v)) => {
+                c.aud = Some(Audience::Many(v.into_iter().map(Cow::into_owned).collect()))
+            }
+            (Field::Exp | Field::Nbf | Field::Iat, v) => {
+                let date = Date { up: matches!(field, Field::Nbf) };
+                let t = match v {
+                    Captured::U64(n) => date.visit_u64(n)?,
+                    Captured::I64(n) => date.visit_i64(n)?,
+                    Captured::F64(n) => date.visit_f64(n)?,
+                    Captured::Str(_) | Captured::Strs(_) => return Err(wrong()),
+                };
+                *match field {
+                    Field::Exp => &mut c.exp,
+                    Field::Nbf => &mut c.nbf,
+                    _ => &mut c.iat,
+                } = Some(t);
+            }
+            (Field::Scope | Field::Roles, v) => {
+                let to = if matches!(field, Field::Scope) { &mut c.scopes } else { &mut c.roles };
+                match v {
+                    Captured::Str(s) => to.add_joined(s),
+                    Captured::Strs(v) => to.add_each(v),
+                    _ => return Err(wrong()),
+                }
+            }
+            _ => return Err(wrong()),
+        }
+        Ok(())
+    }
+
+    /// The claims, once every member is read.
+    pub(crate) fn finish(mut self) -> RegisteredClaims {
+        self.0.scopes.dedup();
+        self.0.roles.dedup();
+        self.0
+    }
 }
 
 /// Drops repeated words, keeping the first of each, in linear time: a multi-issuer validator
@@ -417,31 +596,15 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut seen = Seen::default();
-                let mut c = RegisteredClaims::default();
-                let owned = |s: Cow<'_, str>| Some(s.into_owned());
+                let mut claims = Builder::default();
                 while let Some(Name(name)) = map.next_key()? {
                     seen.insert(name.clone())?;
-                    match &*name {
-                        "iss" => c.iss = owned(map.next_value_seed(CowStr)?),
-                        "sub" => c.sub = owned(map.next_value_seed(CowStr)?),
-                        "jti" => c.jti = owned(map.next_value_seed(CowStr)?),
-                        "aud" => {
-                            c.aud = Some(match map.next_value_seed(Strings)? {
-                                (Some(one), _) => Audience::One(one),
-                                (None, many) => Audience::Many(many),
-                            });
-                        }
-                        "exp" => c.exp = Some(map.next_value_seed(Date { up: false })?),
-                        "nbf" => c.nbf = Some(map.next_value_seed(Date { up: true })?),
-                        "iat" => c.iat = Some(map.next_value_seed(Date { up: false })?),
-                        "scope" | "scp" => add_words(&mut c.scopes, map.next_value_seed(Strings)?),
-                        "roles" => add_words(&mut c.roles, map.next_value_seed(Strings)?),
-                        _ => map.next_value_seed(Skip)?,
+                    match Field::of(&name) {
+                        Some(field) => claims.set(field, map.next_value_seed(Capture)?)?,
+                        None => map.next_value_seed(Skip)?,
                     }
                 }
-                dedup(&mut c.scopes);
-                dedup(&mut c.roles);
-                Ok(c)
+                Ok(claims.finish())
             }
         }
         d.deserialize_map(V)

@@ -10,6 +10,7 @@
 //! | `policy.rs` | `exp`, `nbf`, `iat`, maximum age, `iss`, `aud`, required claims |
 //! | `multi.rs` | [`Validator::multi_issuer`]: the token's `iss` picks the policy |
 //! | `header.rs`, `claims.rs`, `json.rs` | strict parsing of the header and the claims |
+//! | `one_pass.rs` | the claims read once into the registered claims and the caller's type |
 //! | `verified.rs` | [`Verified`], [`TokenInfo`], [`TokenContext`] |
 //! | `cache.rs` | verified tokens by their exact bytes: what a hit skips and what it re-checks |
 //! | `clock.rs` | [`Clock`] and its two implementations |
@@ -23,6 +24,7 @@ pub(crate) mod json;
 mod jwe;
 mod jws;
 mod multi;
+pub(crate) mod one_pass;
 mod policy;
 mod validator;
 mod verified;

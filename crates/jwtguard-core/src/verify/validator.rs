@@ -438,11 +438,18 @@ impl Policy {
         // UTF-8 is checked once here; `from_str` then skips the check per string.
         let payload =
             String::from_utf8(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
-        let registered: RegisteredClaims = serde_json::from_str(&payload)
-            .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))?;
+        // One pass fills both the registered claims and `T`; when it cannot, the strict way (the
+        // registered claims, then `T`) decides, and says why (one_pass.rs).
+        let (registered, claims) = match super::one_pass::parse::<T>(&payload) {
+            Some((registered, claims)) => (registered, Some(claims)),
+            None => (registered(&payload)?, None),
+        };
         let info = TokenInfo { inner: Arc::new((header, registered)) };
         self.admit(&info, &payload)?;
-        let claims = typed(&payload)?;
+        let claims = match claims {
+            Some(claims) => claims,
+            None => typed(&payload)?,
+        };
         if let Some(cache) = &self.cache {
             let mut entry =
                 Entry { info: info.clone(), payload: payload.into_boxed_str(), keys, typed: None, typed_weight: 0 };
@@ -502,6 +509,12 @@ impl Policy {
     fn needs_refetch(&self, error: &Error) -> bool {
         error.kind() == ErrorKind::UnknownKey && self.keys.is_dynamic()
     }
+}
+
+/// The registered claims, strictly.
+fn registered(payload: &str) -> Result<RegisteredClaims, Error> {
+    serde_json::from_str(payload)
+        .map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not a strict JSON object"))
 }
 
 /// The claims as the caller's type.
