@@ -86,6 +86,9 @@ pub mod dangerous;
 #[doc(hidden)]
 pub mod doc_support;
 mod error;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzz_support;
 mod http;
 mod issue;
 mod keys;
