@@ -11,8 +11,8 @@ use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// A claims type that reads some registered claims in its own types, ignores the rest, and
-/// keeps nested values.
+/// A claims type that reads some registered claims in its own types, ignores the rest, keeps
+/// nested values, and reads some members "or default".
 #[derive(Debug, PartialEq, Deserialize)]
 struct Typed {
     sub: Option<String>,
@@ -22,6 +22,19 @@ struct Typed {
     roles: Option<(String,)>,
     extra: Option<BTreeMap<String, Value>>,
     kind: Option<Kind>,
+    #[serde(default, deserialize_with = "ok_or_default")]
+    iss: Option<Kind>,
+    #[serde(default, deserialize_with = "ok_or_default")]
+    counts: Option<BTreeMap<u32, u64>>,
+}
+
+/// Reads a field "or its default", swallowing an error inside: the one pass must still refuse.
+fn ok_or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(T::deserialize(d).unwrap_or_default())
 }
 
 #[derive(Debug, PartialEq, Deserialize)]

@@ -136,6 +136,8 @@ fn all_agree(payload: &str) -> bool {
     agrees::<Closed>(payload);
     agrees::<Keyed>(payload);
     agrees::<FirstAudience>(payload);
+    agrees::<Forgiving>(payload);
+    agrees::<Lax>(payload);
     agrees::<Option<Typical>>(payload);
     agrees::<BTreeMap<String, Value>>(payload);
     agrees::<Value>(payload)
@@ -284,6 +286,10 @@ impl Gen {
             "Plain",
             "Tagged",
             "Wrapped",
+            "7",
+            "true",
+            "m",
+            "n",
         ]);
         format!("\"{n}\"")
     }
@@ -330,4 +336,126 @@ fn generated_claims_sets_get_the_strict_answer() {
     }
     // The check above is worth something only if the one pass does answer often.
     assert!(answered > total / 10, "the one pass answered {answered} of {total}");
+}
+
+/// Reads a field "or its default": an error inside is swallowed (a common serde helper).
+fn ok_or_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(T::deserialize(d).unwrap_or_default())
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+enum Tenant {
+    #[serde(rename = "https://a.example")]
+    A,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Forgiving {
+    #[serde(default, deserialize_with = "ok_or_default")]
+    iss: Option<Tenant>,
+    #[serde(default, deserialize_with = "ok_or_default")]
+    exp: Option<i128>,
+    #[serde(default, deserialize_with = "ok_or_default")]
+    n: Option<u64>,
+    #[serde(default, deserialize_with = "ok_or_default")]
+    m: Option<HashMap<u32, u8>>,
+}
+
+#[test]
+fn a_refusal_the_claims_type_swallows_is_still_a_refusal() {
+    // Found in review: each of these gave `Some` with a default where the strict way gives the
+    // value (or refuses the claims set).
+    for payload in [
+        r#"{"iss":"https://a.example","exp":4102444800}"#,
+        r#"{"exp":4102444800}"#,
+        r#"{"exp":4102444800,"m":{"7":1}}"#,
+        r#"{"exp":4102444800,"n":1e400}"#,
+    ] {
+        assert!(parse::<Forgiving>(payload).is_none(), "{payload}");
+    }
+    assert_eq!(strict::<Forgiving>(r#"{"iss":"https://a.example"}"#).unwrap().1.iss, Some(Tenant::A));
+    assert!(strict::<Forgiving>(r#"{"exp":4102444800,"n":1e400}"#).is_none());
+}
+
+/// A claims set read member by member, going on past a member it cannot read.
+#[derive(Debug, PartialEq)]
+struct Lax(usize);
+
+impl<'de> Deserialize<'de> for Lax {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Lax;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Lax, A::Error> {
+                let mut read = 0;
+                while map.next_key::<String>()?.is_some() {
+                    read += usize::from(map.next_value::<serde::de::IgnoredAny>().is_ok());
+                }
+                Ok(Lax(read))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[test]
+fn a_registered_claim_of_the_wrong_type_is_refused_even_when_the_claims_type_goes_on() {
+    let payload = r#"{"exp":4102444800,"nbf":"9999999999"}"#;
+    assert!(strict::<Lax>(payload).is_none());
+    assert!(parse::<Lax>(payload).is_none());
+}
+
+/// Reads `blob` as bytes, as `serde_bytes::ByteBuf` does.
+#[derive(Debug, PartialEq)]
+struct Blob(Vec<u8>);
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Blob;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("bytes")
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Blob, E> {
+                Ok(Blob(v.to_vec()))
+            }
+        }
+        d.deserialize_byte_buf(V)
+    }
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct WithBlob {
+    blob: Blob,
+}
+
+#[test]
+fn bytes_are_left_to_the_strict_way() {
+    // serde_json reads bytes without the string checks: a lone surrogate passes there, and the
+    // strict parse refuses it.
+    let payload = r#"{"exp":4102444800,"blob":"\ud800"}"#;
+    assert!(serde_json::from_str::<WithBlob>(payload).is_ok());
+    assert!(strict::<WithBlob>(payload).is_none());
+    assert!(parse::<WithBlob>(payload).is_none());
+}
+
+#[test]
+fn an_f32_registered_claim_is_left_to_the_strict_way() {
+    // With serde_json's `float_roundtrip` (which another crate may turn on), serde_json parses
+    // straight to `f32`; rounding the captured `f64` can differ.
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Single {
+        exp: f32,
+    }
+    let payload = r#"{"exp":1.000000059604644776390625}"#;
+    assert!(parse::<Single>(payload).is_none());
+    assert!(agrees::<Value>(payload));
 }
