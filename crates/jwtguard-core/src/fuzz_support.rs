@@ -11,7 +11,7 @@ use crate::RegisteredClaims;
 pub fn claims_both_ways<T: DeserializeOwned>(
     payload: &str,
 ) -> (Option<(RegisteredClaims, T)>, Option<(RegisteredClaims, T)>) {
-    let one = crate::verify::one_pass::parse(payload);
+    let one = crate::verify::one_pass::parse(payload.to_owned()).ok();
     let strict = serde_json::from_str(payload).ok().zip(serde_json::from_str(payload).ok());
     (one, strict)
 }

@@ -27,9 +27,8 @@ use crate::KeySet;
 
 /// What a verified token leaves behind.
 pub(crate) struct Entry {
+    /// The header and registered claims, which hold the claims set as JSON.
     pub(crate) info: TokenInfo,
-    /// The claims set as JSON.
-    pub(crate) payload: Box<str>,
     /// The key set it was verified with, for a key provider (kept alive, so its address cannot
     /// be reused by a later set while the entry exists); `None` for static keys.
     pub(crate) keys: Option<Arc<KeySet>>,
@@ -59,6 +58,11 @@ pub(crate) fn kept_weight(payload: &str) -> u64 {
 }
 
 impl Entry {
+    /// The claims set as JSON.
+    pub(crate) fn payload(&self) -> &str {
+        &self.info.registered().json
+    }
+
     /// `true` while `current` is the key set this entry was verified with.
     pub(crate) fn keys_match(&self, current: Option<&Arc<KeySet>>) -> bool {
         match (&self.keys, current) {
@@ -93,7 +97,7 @@ impl Weighter<Box<str>, Arc<Entry>> for Bytes {
             None => 0,
         };
         let strings = registered.scopes().count() + registered.roles().count() + audiences;
-        (token.len() + 2 * entry.payload.len()) as u64
+        (token.len() + 2 * entry.payload().len()) as u64
             + PER_STRING * strings as u64
             + ENTRY_OVERHEAD
             + entry.typed_weight

@@ -100,92 +100,116 @@ pub enum Claim {
 /// assert!(claims.has_scope("orders:write"));
 /// # Ok::<_, Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct RegisteredClaims {
-    pub(crate) iss: Option<String>,
-    pub(crate) sub: Option<String>,
+    /// The claims set JSON as a validator read it (empty for claims read another way): its
+    /// spans ([`Text::Span`]) point into it, so a typical claim string costs no copy.
+    pub(crate) json: String,
+    pub(crate) iss: Option<Text>,
+    pub(crate) sub: Option<Text>,
     pub(crate) aud: Option<Audience>,
     pub(crate) exp: Option<i64>,
     pub(crate) nbf: Option<i64>,
     pub(crate) iat: Option<i64>,
-    pub(crate) jti: Option<String>,
+    pub(crate) jti: Option<Text>,
     pub(crate) scopes: Words,
     pub(crate) roles: Words,
 }
 
+/// A claim's string: a span of [`RegisteredClaims::json`] (a string without escapes, read by a
+/// validator), or its own copy.
+#[derive(Clone)]
+pub(crate) enum Text {
+    Span(usize, usize),
+    Own(String),
+}
+
+impl Text {
+    fn get<'a>(&'a self, json: &'a str) -> Option<&'a str> {
+        match self {
+            Text::Span(start, end) => json.get(*start..*end),
+            Text::Own(s) => Some(s),
+        }
+    }
+}
+
+impl PartialEq for RegisteredClaims {
+    /// The same claims, however they are held.
+    fn eq(&self, other: &Self) -> bool {
+        (self.iss(), self.sub(), self.aud(), self.exp, self.nbf, self.iat, self.jti())
+            == (other.iss(), other.sub(), other.aud(), other.exp, other.nbf, other.iat, other.jti())
+            && self.scopes().eq(other.scopes())
+            && self.roles().eq(other.roles())
+    }
+}
+
+impl Eq for RegisteredClaims {}
+
 /// Scope or role words, first of each kept. A typical `scope` claim (one space-separated string
-/// in which no word repeats) is kept as it came, one allocation instead of one per word; any
-/// other shape is kept word by word.
+/// of at most [`LAZY_WORDS`] words) is kept as it came, a span of the JSON, and its repeats are
+/// skipped as it is read (at most 16 × 15 / 2 comparisons); any other shape is kept word by
+/// word, de-duplicated once.
 #[derive(Clone, Default)]
 pub(crate) struct Words {
     /// The one string they all came in; `each` is then empty.
-    joined: Option<String>,
+    joined: Option<Text>,
     each: Vec<String>,
 }
 
+/// The most words a joined string may hold and still be de-duplicated as it is read.
+const LAZY_WORDS: usize = 16;
+
 impl Words {
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
-        let joined = self.joined.iter().flat_map(|s| s.split(' ').filter(|w| !w.is_empty()));
+    /// Every word, first of each.
+    pub(crate) fn iter<'a>(&'a self, json: &'a str) -> impl Iterator<Item = &'a str> {
+        let joined = self.joined.as_ref().and_then(|t| t.get(json)).unwrap_or_default();
+        let words = move || joined.split(' ').filter(|w| !w.is_empty());
+        let joined = words().enumerate().filter(move |(i, w)| !words().take(*i).any(|x| x == *w)).map(|(_, w)| w);
         joined.chain(self.each.iter().map(String::as_str))
     }
 
+    /// `true` when `word` is among them.
+    pub(crate) fn contains(&self, word: &str, json: &str) -> bool {
+        let joined = self.joined.as_ref().and_then(|t| t.get(json)).unwrap_or_default();
+        joined.split(' ').any(|w| !w.is_empty() && w == word) || self.each.iter().any(|w| w == word)
+    }
+
     /// Adds the words of a space-separated string.
-    fn add_joined(&mut self, s: Cow<'_, str>) {
+    fn add_joined(&mut self, s: Text, json: &str) {
         if self.joined.is_none() && self.each.is_empty() {
-            self.joined = Some(s.into_owned());
+            self.joined = Some(s);
         } else {
-            self.split();
+            self.split(json);
+            let s = s.get(json).unwrap_or_default();
             self.each.extend(s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned));
         }
     }
 
     /// Adds an array's strings, each whole.
-    fn add_each(&mut self, items: Vec<Cow<'_, str>>) {
-        self.split();
+    fn add_each(&mut self, items: Vec<Cow<'_, str>>, json: &str) {
+        self.split(json);
         self.each.extend(items.into_iter().map(Cow::into_owned));
     }
 
     /// From the joined form to word by word.
-    fn split(&mut self) {
+    fn split(&mut self, json: &str) {
         if let Some(joined) = self.joined.take() {
+            let joined = joined.get(json).unwrap_or_default();
             self.each = joined.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect();
         }
     }
 
-    /// Drops repeated words, once every member is read.
-    fn dedup(&mut self) {
-        if self.joined.as_deref().is_some_and(repeats) {
-            self.split();
+    /// Once every member is read: a joined string of more words than [`LAZY_WORDS`] (fewer
+    /// spaces cannot separate more) is split, and word by word repeats are dropped.
+    fn dedup(&mut self, json: &str) {
+        let joined = self.joined.as_ref().and_then(|t| t.get(json)).unwrap_or_default();
+        if joined.bytes().filter(|b| *b == b' ').count() >= LAZY_WORDS {
+            self.split(json);
         }
-        dedup(&mut self.each);
-    }
-}
-
-impl PartialEq for Words {
-    fn eq(&self, other: &Self) -> bool {
-        self.iter().eq(other.iter())
-    }
-}
-
-impl Eq for Words {}
-
-/// `true` when a word of the space-separated `s` repeats; linear past 16 words (see [`dedup`]).
-fn repeats(s: &str) -> bool {
-    // By bytes: a byte loop is cheaper than `str::split` for the few short words of a typical
-    // `scope`, and a space never falls inside a UTF-8 sequence.
-    let words = || s.as_bytes().split(|b| *b == b' ').filter(|w| !w.is_empty());
-    let mut few: [&[u8]; 16] = [b""; 16];
-    for (n, w) in words().enumerate() {
-        if few.iter().take(n).any(|x| *x == w) {
-            return true;
+        if self.each.len() > 1 {
+            dedup(&mut self.each);
         }
-        let Some(slot) = few.get_mut(n) else {
-            let mut seen = std::collections::HashSet::new();
-            return !words().all(|w| seen.insert(w));
-        };
-        *slot = w;
     }
-    false
 }
 
 impl RegisteredClaims {
@@ -199,7 +223,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn iss(&self) -> Option<&str> {
-        self.iss.as_deref()
+        self.iss.as_ref()?.get(&self.json)
     }
     /// `sub`.
     ///
@@ -211,7 +235,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn sub(&self) -> Option<&str> {
-        self.sub.as_deref()
+        self.sub.as_ref()?.get(&self.json)
     }
     /// `aud`.
     ///
@@ -271,7 +295,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn jti(&self) -> Option<&str> {
-        self.jti.as_deref()
+        self.jti.as_ref()?.get(&self.json)
     }
     /// The scopes from `scope` and `scp`.
     ///
@@ -283,7 +307,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn scopes(&self) -> impl Iterator<Item = &str> {
-        self.scopes.iter()
+        self.scopes.iter(&self.json)
     }
     /// `true` when the token grants `scope`.
     ///
@@ -295,7 +319,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
+        self.scopes.contains(scope, &self.json)
     }
     /// The roles from a top-level `roles` claim (an array of strings, as Entra ID sends it, or a
     /// space-separated string).
@@ -308,7 +332,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn roles(&self) -> impl Iterator<Item = &str> {
-        self.roles.iter()
+        self.roles.iter(&self.json)
     }
     /// `true` when the token carries `role`.
     ///
@@ -320,7 +344,7 @@ impl RegisteredClaims {
     /// # Ok::<_, Box<dyn std::error::Error>>(())
     /// ```
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
+        self.roles.contains(role, &self.json)
     }
     pub(crate) fn has(&self, claim: Claim) -> bool {
         match claim {
@@ -351,8 +375,8 @@ impl fmt::Debug for RegisteredClaims {
         .collect();
         f.debug_struct("RegisteredClaims")
             .field("present", &present)
-            .field("scopes", &self.scopes.iter().count())
-            .field("roles", &self.roles.iter().count())
+            .field("scopes", &self.scopes().count())
+            .field("roles", &self.roles().count())
             .finish()
     }
 }
@@ -482,20 +506,39 @@ impl Field {
 /// The registered claims, filled member by member: the one place that decides what each
 /// registered member may hold, for the strict parse below and the one-pass parse alike.
 #[derive(Default)]
-pub(crate) struct Builder(RegisteredClaims);
+pub(crate) struct Builder<'s> {
+    claims: RegisteredClaims,
+    /// The JSON being read, when the claims will hold it ([`Builder::reading`]); `""` else.
+    source: &'s str,
+}
 
-impl Builder {
+impl<'s> Builder<'s> {
+    /// A builder whose strings may be spans of `source`: the claims it makes must be given
+    /// `source` itself as their [`RegisteredClaims::json`].
+    pub(crate) fn reading(source: &'s str) -> Self {
+        Builder { claims: RegisteredClaims::default(), source }
+    }
+
+    /// A span of the source when `s` is borrowed from it, else a copy.
+    fn text(&self, s: Cow<'_, str>) -> Text {
+        if let Cow::Borrowed(part) = &s
+            && let Some((start, end)) = span_of(self.source, part)
+        {
+            return Text::Span(start, end);
+        }
+        Text::Own(s.into_owned())
+    }
+
     /// Takes one member's value; an error when it has the wrong type for its claim.
     pub(crate) fn set<E: de::Error>(&mut self, field: Field, value: Captured<'_>) -> Result<(), E> {
-        let c = &mut self.0;
         let wrong = || E::custom("registered claim of the wrong type");
         match (field, value) {
-            (Field::Iss, Captured::Str(s)) => c.iss = Some(s.into_owned()),
-            (Field::Sub, Captured::Str(s)) => c.sub = Some(s.into_owned()),
-            (Field::Jti, Captured::Str(s)) => c.jti = Some(s.into_owned()),
-            (Field::Aud, Captured::Str(s)) => c.aud = Some(Audience::One(s.into_owned())),
+            (Field::Iss, Captured::Str(s)) => self.claims.iss = Some(self.text(s)),
+            (Field::Sub, Captured::Str(s)) => self.claims.sub = Some(self.text(s)),
+            (Field::Jti, Captured::Str(s)) => self.claims.jti = Some(self.text(s)),
+            (Field::Aud, Captured::Str(s)) => self.claims.aud = Some(Audience::One(s.into_owned())),
             (Field::Aud, Captured::Strs(v)) => {
-                c.aud = Some(Audience::Many(v.into_iter().map(Cow::into_owned).collect()))
+                self.claims.aud = Some(Audience::Many(v.into_iter().map(Cow::into_owned).collect()));
             }
             (Field::Exp | Field::Nbf | Field::Iat, v) => {
                 let date = Date { up: matches!(field, Field::Nbf) };
@@ -505,6 +548,7 @@ impl Builder {
                     Captured::F64(n) => date.visit_f64(n)?,
                     Captured::Str(_) | Captured::Strs(_) => return Err(wrong()),
                 };
+                let c = &mut self.claims;
                 *match field {
                     Field::Exp => &mut c.exp,
                     Field::Nbf => &mut c.nbf,
@@ -512,11 +556,16 @@ impl Builder {
                 } = Some(t);
             }
             (Field::Scope | Field::Roles, v) => {
-                let to = if matches!(field, Field::Scope) { &mut c.scopes } else { &mut c.roles };
-                match v {
-                    Captured::Str(s) => to.add_joined(s),
-                    Captured::Strs(v) => to.add_each(v),
+                let text = match v {
+                    Captured::Str(s) => Ok(self.text(s)),
+                    Captured::Strs(v) => Err(v),
                     _ => return Err(wrong()),
+                };
+                let c = &mut self.claims;
+                let to = if matches!(field, Field::Scope) { &mut c.scopes } else { &mut c.roles };
+                match text {
+                    Ok(text) => to.add_joined(text, self.source),
+                    Err(items) => to.add_each(items, self.source),
                 }
             }
             _ => return Err(wrong()),
@@ -524,12 +573,19 @@ impl Builder {
         Ok(())
     }
 
-    /// The claims, once every member is read.
+    /// The claims, once every member is read; their `json` is still to be set to the source.
     pub(crate) fn finish(mut self) -> RegisteredClaims {
-        self.0.scopes.dedup();
-        self.0.roles.dedup();
-        self.0
+        self.claims.scopes.dedup(self.source);
+        self.claims.roles.dedup(self.source);
+        self.claims
     }
+}
+
+/// Where `part` lies in `source`, when it is a slice of it (compared by address, not content).
+fn span_of(source: &str, part: &str) -> Option<(usize, usize)> {
+    let start = (part.as_ptr() as usize).checked_sub(source.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    std::ptr::eq(source.get(start..end)?, part).then_some((start, end))
 }
 
 /// Drops repeated words, keeping the first of each, in linear time: a multi-issuer validator
@@ -608,5 +664,63 @@ impl<'de> de::Deserialize<'de> for RegisteredClaims {
             }
         }
         d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RegisteredClaims;
+
+    /// Scope words as they were read before they were kept joined: every word of a string, each
+    /// string of an array, in document order, first of each kept.
+    fn reference(values: &[serde_json::Value]) -> Vec<String> {
+        let mut words: Vec<String> = Vec::new();
+        for v in values {
+            let more: Vec<String> = match v {
+                serde_json::Value::String(s) => s.split(' ').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
+                serde_json::Value::Array(a) => a.iter().filter_map(|s| s.as_str()).map(str::to_owned).collect(),
+                _ => Vec::new(),
+            };
+            for w in more {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn scope_words_read_as_before_whatever_their_shape() {
+        let strings = ["", " ", "a", "a b", "b a b", "  a  a ", "x y z", "é ü é", "a\tb a"];
+        let many: String = (0..40).map(|i| format!("w{} ", i % 23)).collect();
+        let mut cases: Vec<Vec<serde_json::Value>> = Vec::new();
+        for s in strings.iter().copied().chain([many.as_str()]) {
+            cases.push(vec![s.into()]);
+            cases.push(vec![s.into(), "b c".into()]);
+            cases.push(vec![serde_json::json!(["a", "a b", ""]), s.into()]);
+        }
+        for values in cases {
+            let (scope, scp) = (&values[0], values.get(1));
+            let json = match scp {
+                Some(scp) => serde_json::json!({ "scope": scope, "scp": scp }),
+                None => serde_json::json!({ "scope": scope }),
+            }
+            .to_string();
+            let want = reference(&values);
+            for (how, claims) in [
+                ("strict", serde_json::from_str::<RegisteredClaims>(&json).ok()),
+                ("one pass", crate::verify::one_pass::parse::<serde_json::Value>(json.clone()).ok().map(|(r, _)| r)),
+            ] {
+                let claims = claims.unwrap_or_else(|| panic!("{how} refused {json}"));
+                assert_eq!(claims.scopes().collect::<Vec<_>>(), want, "{how}: {json}");
+                for w in &want {
+                    assert!(claims.has_scope(w), "{how}: {json} has {w}");
+                }
+                for w in ["", "a b", "zz"] {
+                    assert_eq!(claims.has_scope(w), want.iter().any(|x| x == w), "{how}: {json} has {w:?}");
+                }
+            }
+        }
     }
 }

@@ -30,16 +30,35 @@ use serde::de::{
 use super::claims::{Builder, Capture, Captured, Field, RegisteredClaims};
 use super::json::{Name, Seen, Skip};
 
-/// Both readings of `payload`, or `None` when the strict way must decide.
-pub(crate) fn parse<T: DeserializeOwned>(payload: &str) -> Option<(RegisteredClaims, T)> {
+/// Both readings of `payload` (which the registered claims then hold, as their `json`), or the
+/// payload back when the strict way must decide.
+pub(crate) fn parse<T: DeserializeOwned>(payload: String) -> Result<(RegisteredClaims, T), String> {
+    match read(&payload) {
+        Some((mut registered, claims)) => {
+            // The spans of the registered claims point into this very string.
+            registered.json = payload;
+            Ok((registered, claims))
+        }
+        None => Err(payload),
+    }
+}
+
+fn read<T: DeserializeOwned>(payload: &str) -> Option<(RegisteredClaims, T)> {
     let mut de = serde_json::Deserializer::from_str(payload);
     let failed = Cell::new(false);
-    let mut top = TopState { claims: Builder::default(), finished: false };
+    let mut top = TopState { claims: Builder::reading(payload), finished: false };
     let claims = T::deserialize(Top { de: &mut de, state: &mut top, failed: Failed(&failed) }).ok()?;
     de.end().ok()?;
     // Every top-level member was seen (serde_json also refuses an object left half read), and
     // no error was met on the way, even one the claims type went on from.
     (top.finished && !failed.get()).then(|| (top.claims.finish(), claims))
+}
+
+/// What the top-level object's walk fills in.
+struct TopState<'s> {
+    claims: Builder<'s>,
+    /// The top-level object was read to its end.
+    finished: bool,
 }
 
 /// Set by any error the walk meets: the proxy's refusals, serde_json's errors, the claims
@@ -60,13 +79,6 @@ impl Failed<'_> {
         self.0.set(true);
         refuse()
     }
-}
-
-/// What the top-level object's walk fills in.
-struct TopState {
-    claims: Builder,
-    /// The top-level object was read to its end.
-    finished: bool,
 }
 
 fn refuse<E: de::Error>() -> E {
@@ -90,7 +102,7 @@ macro_rules! refused {
 /// The claims set itself: only an object is a claims set.
 struct Top<'a, 'de> {
     de: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
-    state: &'a mut TopState,
+    state: &'a mut TopState<'de>,
     failed: Failed<'a>,
 }
 
@@ -98,7 +110,7 @@ impl<'a, 'de> Top<'a, 'de> {
     fn visitor<V>(
         self,
         inner: V,
-    ) -> (&'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>, TopVisitor<'a, V>) {
+    ) -> (&'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>, TopVisitor<'a, 'de, V>) {
         (self.de, TopVisitor { inner, state: self.state, failed: self.failed })
     }
 }
@@ -169,13 +181,13 @@ impl<'de> Deserializer<'de> for Top<'_, 'de> {
 }
 
 /// Accepts the top-level object only, and walks it with the registered claims watching.
-struct TopVisitor<'a, V> {
+struct TopVisitor<'a, 's, V> {
     inner: V,
-    state: &'a mut TopState,
+    state: &'a mut TopState<'s>,
     failed: Failed<'a>,
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for TopVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for TopVisitor<'_, 'de, V> {
     type Value = V::Value;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JWT claims set object")
@@ -198,7 +210,7 @@ struct Members<'a, 'de, A> {
     map: A,
     seen: Seen<'de>,
     /// The top level's state; `None` in nested objects.
-    top: Option<&'a mut TopState>,
+    top: Option<&'a mut TopState<'de>>,
     /// The registered claim whose value comes next.
     pending: Option<Field>,
     failed: Failed<'a>,

@@ -34,7 +34,7 @@ impl Policy {
             }
         }
         if !i.issuers.is_empty() {
-            match &c.iss {
+            match c.iss() {
                 None => return Err(Error::detailed(ErrorKind::MissingClaim, "iss")),
                 Some(iss) if !i.issuers.iter().any(|want| want == iss) => {
                     return Err(Error::new(ErrorKind::WrongIssuer));

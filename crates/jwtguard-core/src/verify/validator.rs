@@ -342,7 +342,7 @@ impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
     fn keep(entry: &mut Entry, claims: &T) {
         entry.typed = Some(Box::new(claims.clone()));
         // The boxed value itself, and what hangs off it.
-        entry.typed_weight = std::mem::size_of::<T>() as u64 + super::cache::kept_weight(&entry.payload);
+        entry.typed_weight = std::mem::size_of::<T>() as u64 + super::cache::kept_weight(entry.payload());
     }
 }
 
@@ -393,10 +393,10 @@ impl Policy {
             // The JWS half was checked when the entry was made; everything that depends on the
             // time or on state runs again (cache.rs).
             cache.count(true);
-            self.admit(&entry.info, &entry.payload)?;
+            self.admit(&entry.info)?;
             let claims = match K::kept(&entry) {
                 Some(claims) => claims,
-                None => typed(&entry.payload)?,
+                None => typed(entry.payload())?,
             };
             return Ok(Verified { info: entry.info.clone(), claims });
         }
@@ -440,19 +440,23 @@ impl Policy {
             String::from_utf8(payload).map_err(|_| Error::detailed(ErrorKind::Malformed, "claims set is not UTF-8"))?;
         // One pass fills both the registered claims and `T`; when it cannot, the strict way (the
         // registered claims, then `T`) decides, and says why (one_pass.rs).
-        let (registered, claims) = match super::one_pass::parse::<T>(&payload) {
-            Some((registered, claims)) => (registered, Some(claims)),
-            None => (registered(&payload)?, None),
+        // The registered claims keep the payload either way (their `json`).
+        let (registered, claims) = match super::one_pass::parse::<T>(payload) {
+            Ok((registered, claims)) => (registered, Some(claims)),
+            Err(payload) => {
+                let mut registered = registered(&payload)?;
+                registered.json = payload;
+                (registered, None)
+            }
         };
         let info = TokenInfo { inner: Arc::new((header, registered)) };
-        self.admit(&info, &payload)?;
+        self.admit(&info)?;
         let claims = match claims {
             Some(claims) => claims,
-            None => typed(&payload)?,
+            None => typed(&info.registered().json)?,
         };
         if let Some(cache) = &self.cache {
-            let mut entry =
-                Entry { info: info.clone(), payload: payload.into_boxed_str(), keys, typed: None, typed_weight: 0 };
+            let mut entry = Entry { info: info.clone(), keys, typed: None, typed_weight: 0 };
             K::keep(&mut entry, &claims);
             cache.insert(token, entry);
         }
@@ -481,9 +485,10 @@ impl Policy {
 
     /// Every check that depends on the time or on state: the claims policy, the custom rules,
     /// the revocation check. Runs on every verification, cached or not.
-    fn admit(&self, info: &TokenInfo, payload: &str) -> Result<(), Error> {
+    fn admit(&self, info: &TokenInfo) -> Result<(), Error> {
         let i = self;
         let registered = info.registered();
+        let payload = &registered.json;
         self.check_claims(registered)?;
         if !i.rules.is_empty() {
             let ctx = TokenContext { header: info.header(), registered, payload: payload.as_bytes() };

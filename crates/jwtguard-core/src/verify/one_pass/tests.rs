@@ -7,8 +7,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::parse;
 use crate::verify::claims::RegisteredClaims;
+
+/// The one pass over a copy of `payload`.
+fn parse<T: DeserializeOwned>(payload: &str) -> Option<(RegisteredClaims, T)> {
+    super::parse(payload.to_owned()).ok()
+}
 
 /// The strict way: the registered claims, then `T` with plain serde_json.
 fn strict<T: DeserializeOwned>(payload: &str) -> Option<(RegisteredClaims, T)> {
