@@ -43,50 +43,49 @@ impl<'de> DeserializeSeed<'de> for CowStr {
     }
 }
 
-/// Remembers the member names of one object and fails on a repeat. The first few names live
-/// inline, so a typical claims set costs no allocation here, and a 64-bit filter of their
+/// Remembers the member names of one object and fails on a repeat. The first few names (those
+/// without escapes) live inline, so a typical claims set costs no allocation here, and a 64-bit filter of their
 /// lengths and end bytes spares most comparisons; past those a hash set keeps the check linear,
 /// since a header is parsed before its signature is checked (BENCHMARKS.md, "forged tokens",
 /// has the cost of a header of many names).
 #[derive(Default)]
 pub(crate) struct Seen<'de> {
-    inline: [Cow<'de, str>; INLINE],
+    /// The first names without escapes, as slices of the JSON.
+    inline: [&'de str; INLINE],
     len: usize,
     /// A bit per name seen, by [`filter_bit`]: a name whose bit is clear is new.
     filter: u64,
-    /// Made on the 17th name only: a typical object never pays for the hasher.
+    /// The names past those, and every name with an escape. Made when first needed: a typical
+    /// object never pays for the hasher.
     spill: Option<HashSet<Cow<'de, str>>>,
 }
 
 const INLINE: usize = 16;
 
 /// One of 64 bits, from a name's length and its first and last bytes.
-fn filter_bit(name: &str) -> u64 {
-    let b = name.as_bytes();
-    let (first, last) = (b.first().copied().unwrap_or(0), b.last().copied().unwrap_or(0));
-    let mix = (b.len() as u64 ^ u64::from(first) << 16 ^ u64::from(last) << 24).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+fn filter_bit(name: &[u8]) -> u64 {
+    let (first, last) = (name.first().copied().unwrap_or(0), name.last().copied().unwrap_or(0));
+    let mix = (name.len() as u64 ^ u64::from(first) << 16 ^ u64::from(last) << 24).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     1 << (mix >> 58)
 }
 
 impl<'de> Seen<'de> {
     pub(crate) fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
-        let bit = filter_bit(&name);
+        let bit = filter_bit(name.as_bytes());
         if self.filter & bit != 0 {
             let inline = self.inline.get(..self.len).unwrap_or_default();
-            if inline.contains(&name) {
+            if inline.contains(&&*name) || self.spill.as_ref().is_some_and(|spill| spill.contains(&*name)) {
                 return Err(E::custom("duplicate member name"));
             }
         }
         self.filter |= bit;
-        match self.inline.get_mut(self.len) {
-            Some(slot) => {
+        match (name, self.inline.get_mut(self.len)) {
+            (Cow::Borrowed(name), Some(slot)) => {
                 *slot = name;
                 self.len += 1;
             }
-            None => {
-                if !self.spill.get_or_insert_with(HashSet::new).insert(name) {
-                    return Err(E::custom("duplicate member name"));
-                }
+            (name, _) => {
+                self.spill.get_or_insert_with(HashSet::new).insert(name);
             }
         }
         Ok(())
