@@ -17,8 +17,12 @@ impl Policy {
             return Err(Error::new(ErrorKind::TooLarge));
         }
         let malformed = |detail| Error::detailed(ErrorKind::Malformed, detail);
-        let mut parts = token.split('.');
-        let (Some(h64), Some(p64), Some(s64), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        // Three segments: the first dot, the last dot, and none between them.
+        let segments = token.split_once('.').and_then(|(h64, rest)| {
+            let (p64, s64) = rest.rsplit_once('.')?;
+            (!p64.contains('.')).then_some((h64, p64, s64))
+        });
+        let Some((h64, p64, s64)) = segments else {
             return Err(malformed("not three dot-separated segments"));
         };
         let mut header_buf = [0u8; 512];
@@ -41,7 +45,9 @@ impl Policy {
         {
             return Err(Error::new(ErrorKind::WrongType));
         }
-        let mut sig_buf = [0u8; 1028];
+        // On the stack up to 132 bytes (HMAC, ECDSA up to P-521, EdDSA): zeroing a buffer for
+        // the largest RSA signature on every HMAC token costs more than RSA's heap copy.
+        let mut sig_buf = [0u8; 136];
         let mut sig_heap = Vec::new();
         // 1366 base64url characters hold 1024 bytes, an RSA-8192 signature: longer cannot verify.
         let signature = if s64.len() > 1366 {
