@@ -232,6 +232,19 @@ fn extra_or_missing_segments_are_malformed() {
 }
 
 #[test]
+fn a_dot_inside_the_payload_is_four_segments_whatever_else_is_wrong() {
+    // Found in review: only the check for a dot between the first and the last one tells four
+    // segments from three; here the header would fail on its own (`alg: none`), and the answer
+    // must still be the segment count's, as it was with `split('.')`.
+    let v = hs256();
+    let header = b64(br#"{"alg":"none"}"#);
+    let payload = b64(claims().to_string().as_bytes());
+    assert_eq!(kind(&v, &format!("{header}.{payload}.x")), ErrorKind::AlgorithmNotAllowed);
+    assert_eq!(kind(&v, &format!("{header}.{payload}.{payload}.x")), ErrorKind::Malformed);
+    assert_eq!(kind(&v, &format!("{header}.a.b.c.x")), ErrorKind::Malformed);
+}
+
+#[test]
 fn duplicate_member_names_are_rejected() {
     let m = Minter::new(Algorithm::HS256);
     let v = hs256();

@@ -103,7 +103,9 @@ pub enum Claim {
 #[derive(Clone, Default)]
 pub struct RegisteredClaims {
     /// The claims set JSON as a validator read it (empty for claims read another way): its
-    /// spans ([`Text::Span`]) point into it, so a typical claim string costs no copy.
+    /// spans ([`Text::Span`]) point into it, so a typical claim string costs no copy. Set once,
+    /// by the one that made the spans (`one_pass::parse`) or to the JSON of claims holding none
+    /// (the validator's strict fallback); never replaced.
     pub(crate) json: String,
     pub(crate) iss: Option<Text>,
     pub(crate) sub: Option<Text>,
@@ -127,7 +129,11 @@ pub(crate) enum Text {
 impl Text {
     fn get<'a>(&'a self, json: &'a str) -> Option<&'a str> {
         match self {
-            Text::Span(start, end) => json.get(*start..*end),
+            Text::Span(start, end) => {
+                let text = json.get(*start..*end);
+                debug_assert!(text.is_some(), "a span outside the claims JSON");
+                text
+            }
             Text::Own(s) => Some(s),
         }
     }
@@ -691,6 +697,19 @@ mod tests {
     }
 
     #[test]
+    fn a_long_joined_scope_is_split_once_not_scanned_on_every_read() {
+        // Past 16 words, reading the words lazily would compare each with all before it on
+        // every `scopes()`: such a string is split (and de-duplicated) once, when it is read.
+        let words = |n: usize| (0..n).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+        for (n, joined) in [(16, true), (17, false), (1000, false)] {
+            let json = serde_json::json!({ "scope": words(n) }).to_string();
+            let (claims, _) = crate::verify::one_pass::parse::<serde_json::Value>(json).unwrap();
+            assert_eq!(claims.scopes.joined.is_some(), joined, "{n} words");
+            assert_eq!(claims.scopes().count(), n);
+        }
+    }
+
+    #[test]
     fn scope_words_read_as_before_whatever_their_shape() {
         let strings = ["", " ", "a", "a b", "b a b", "  a  a ", "x y z", "é ü é", "a\tb a"];
         let many: String = (0..40).map(|i| format!("w{} ", i % 23)).collect();
@@ -708,9 +727,20 @@ mod tests {
             }
             .to_string();
             let want = reference(&values);
-            for (how, claims) in [
-                ("strict", serde_json::from_str::<RegisteredClaims>(&json).ok()),
-                ("one pass", crate::verify::one_pass::parse::<serde_json::Value>(json.clone()).ok().map(|(r, _)| r)),
+            // Roles as `roles` alone: its first value.
+            let roles = serde_json::json!({ "roles": scope }).to_string();
+            let want_roles = reference(&values[..1]);
+            for (how, claims, roles) in [
+                (
+                    "strict",
+                    serde_json::from_str::<RegisteredClaims>(&json).ok(),
+                    serde_json::from_str::<RegisteredClaims>(&roles).ok(),
+                ),
+                (
+                    "one pass",
+                    crate::verify::one_pass::parse::<serde_json::Value>(json.clone()).ok().map(|(r, _)| r),
+                    crate::verify::one_pass::parse::<serde_json::Value>(roles.clone()).ok().map(|(r, _)| r),
+                ),
             ] {
                 let claims = claims.unwrap_or_else(|| panic!("{how} refused {json}"));
                 assert_eq!(claims.scopes().collect::<Vec<_>>(), want, "{how}: {json}");
@@ -720,6 +750,10 @@ mod tests {
                 for w in ["", "a b", "zz"] {
                     assert_eq!(claims.has_scope(w), want.iter().any(|x| x == w), "{how}: {json} has {w:?}");
                 }
+                let roles = roles.unwrap_or_else(|| panic!("{how} refused {json}"));
+                assert_eq!(roles.roles().collect::<Vec<_>>(), want_roles, "{how}: {json}");
+                assert!(want_roles.iter().all(|r| roles.has_role(r)), "{how}: {json}");
+                assert_eq!(roles.clone(), roles, "{how}: {json}");
             }
         }
     }

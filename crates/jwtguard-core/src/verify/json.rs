@@ -144,3 +144,26 @@ pub(crate) fn check_strict(json: &[u8]) -> bool {
     let mut d = serde_json::Deserializer::from_slice(json);
     Skip.deserialize(&mut d).is_ok() && d.end().is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_strict;
+
+    #[test]
+    fn an_escaped_name_repeats_a_plain_one_in_either_order_at_any_position() {
+        // Found in review: escaped names are kept apart from the inline ones, and only the
+        // plain-first order was tested.
+        for before in [0, 5, 15, 16, 17, 30] {
+            let others: String = (0..before).map(|i| format!(r#""n{i}":0,"#)).collect();
+            for (a, b) in
+                [(r#""sub""#, r#""\u0073ub""#), (r#""\u0073ub""#, r#""sub""#), (r#""\u0073ub""#, r#""su\u0062""#)]
+            {
+                for json in [format!("{{{others}{a}:1,{b}:2}}"), format!(r#"{{"x":{{{others}{a}:1,{b}:2}}}}"#)] {
+                    assert!(!check_strict(json.as_bytes()), "{json}");
+                }
+            }
+            let distinct = format!(r#"{{{others}"sub":1,"\u0073uc":2}}"#);
+            assert!(check_strict(distinct.as_bytes()), "{distinct}");
+        }
+    }
+}

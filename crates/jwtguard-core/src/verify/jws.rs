@@ -133,3 +133,26 @@ fn decode_b64<'b>(input: &str, stack: &'b mut [u8], heap: &'b mut Vec<u8>) -> Op
         Some(heap.as_slice())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::decode_b64;
+
+    #[test]
+    fn a_signature_decodes_alike_on_either_side_of_the_stack_buffer() {
+        // The stack buffer's edge (136 bytes, some 180 characters): what fits and what goes to
+        // the heap decode as the plain decoder does, and fail where it fails.
+        for len in 0..=260 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let text = URL_SAFE_NO_PAD.encode(&bytes);
+            let (mut stack, mut heap) = ([0u8; 136], Vec::new());
+            assert_eq!(decode_b64(&text, &mut stack, &mut heap), Some(&bytes[..]), "{len} bytes");
+            let bad = format!("{text}=");
+            let (mut stack, mut heap) = ([0u8; 136], Vec::new());
+            assert_eq!(decode_b64(&bad, &mut stack, &mut heap), None, "{len} bytes and a pad");
+        }
+    }
+}
