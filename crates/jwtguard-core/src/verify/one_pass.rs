@@ -99,6 +99,37 @@ macro_rules! refused {
     )*};
 }
 
+/// What the claims set itself, a member name and a registered value all present alike: an
+/// option is never `null` here (none of them can be, as serde_json decides for what it reads),
+/// a newtype is its content (serde_json's private names refused), an enum is refused.
+macro_rules! presented {
+    () => {
+        fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+            let failed = self.failed;
+            failed.note(v.visit_some(self))
+        }
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            v: V,
+        ) -> Result<V::Value, Self::Error> {
+            if private(name) {
+                return Err(self.failed.refuse());
+            }
+            let failed = self.failed;
+            failed.note(v.visit_newtype_struct(self))
+        }
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            _: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            Err(self.failed.refuse())
+        }
+    };
+}
+
 /// The claims set itself: only an object is a claims set.
 struct Top<'a, 'de> {
     de: &'a mut serde_json::Deserializer<serde_json::de::StrRead<'de>>,
@@ -138,18 +169,7 @@ impl<'de> Deserializer<'de> for Top<'_, 'de> {
         let (de, v) = self.visitor(v);
         failed.note(de.deserialize_struct(name, fields, v))
     }
-    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
-        // An object is never `null`: serde_json does the same.
-        let failed = self.failed;
-        failed.note(v.visit_some(self))
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, Self::Error> {
-        if private(name) {
-            return Err(self.failed.refuse());
-        }
-        let failed = self.failed;
-        failed.note(v.visit_newtype_struct(self))
-    }
+    presented!();
     fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, _: V) -> Result<V::Value, Self::Error> {
         Err(self.failed.refuse())
     }
@@ -160,14 +180,6 @@ impl<'de> Deserializer<'de> for Top<'_, 'de> {
         self,
         _: &'static str,
         _: usize,
-        _: V,
-    ) -> Result<V::Value, Self::Error> {
-        Err(self.failed.refuse())
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
         _: V,
     ) -> Result<V::Value, Self::Error> {
         Err(self.failed.refuse())
@@ -287,25 +299,7 @@ impl<'de, E: de::Error> Deserializer<'de> for Key<'_, 'de, E> {
     fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
         self.deserialize_bytes(v)
     }
-    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
-        let failed = self.failed;
-        failed.note(v.visit_some(self))
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, E> {
-        if private(name) {
-            return Err(self.failed.refuse());
-        }
-        let failed = self.failed;
-        failed.note(v.visit_newtype_struct(self))
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, E> {
-        Err(self.failed.refuse())
-    }
+    presented!();
     refused! {
         deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
         deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128 deserialize_f32
@@ -387,18 +381,8 @@ impl<'de, E: de::Error> Deserializer<'de> for Replay<'_, '_, 'de, E> {
     fn deserialize_byte_buf<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
         self.deserialize_bytes(v)
     }
-    fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
-        // A registered member is never `null` (its strict type refuses it).
-        let failed = self.failed;
-        failed.note(v.visit_some(self))
-    }
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, v: V) -> Result<V::Value, E> {
-        if private(name) {
-            return Err(self.failed.refuse());
-        }
-        let failed = self.failed;
-        failed.note(v.visit_newtype_struct(self))
-    }
+    // A registered member is never `null` (its strict type refuses it).
+    presented!();
     fn deserialize_ignored_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, E> {
         self.failed.note(v.visit_unit())
     }
@@ -418,14 +402,6 @@ impl<'de, E: de::Error> Deserializer<'de> for Replay<'_, '_, 'de, E> {
         v: V,
     ) -> Result<V::Value, E> {
         self.array(v)
-    }
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, E> {
-        Err(self.failed.refuse())
     }
     replayed! { string: deserialize_char deserialize_str deserialize_string deserialize_identifier }
     replayed! { number: deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8
