@@ -29,9 +29,9 @@ impl Policy {
         let mut header_heap = Vec::new();
         let header_json =
             decode_b64(h64, &mut header_buf, &mut header_heap).ok_or(malformed("header is not base64url"))?;
-        let raw: RawHeader<'_> = std::str::from_utf8(header_json)
+        let raw = std::str::from_utf8(header_json)
             .ok()
-            .and_then(|h| serde_json::from_str(h).ok())
+            .and_then(RawHeader::parse)
             .ok_or(malformed("header is not a strict JSON object"))?;
         let alg = match Algorithm::from_name(&raw.alg) {
             Some(alg) if i.algorithms.contains(alg) => alg,

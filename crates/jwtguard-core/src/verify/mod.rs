@@ -19,7 +19,7 @@ mod builder;
 mod cache;
 mod claims;
 mod clock;
-mod header;
+pub(crate) mod header;
 pub(crate) mod json;
 mod jwe;
 mod jws;
