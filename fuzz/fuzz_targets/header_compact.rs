@@ -1,7 +1,7 @@
-//! Fuzz bytes as a JWS header's JSON, read the way verification reads it (the compact reader for
-//! headers of plain string members, serde_json's strict walk for everything else) and by the
-//! strict walk alone: wherever the first answers, the strict walk must accept too, with the same
-//! `alg`, `kid`, `typ` and `crit`. This reader runs before any signature is checked.
+//! Fuzz bytes as a JWS header's JSON, read by the compact reader verification tries first (for
+//! headers of plain string members) and by serde_json's strict walk: wherever the compact reader
+//! answers, the strict walk must accept too, with the same `alg`, `kid`, `typ` and `crit`. This
+//! reader runs before any signature is checked.
 #![no_main]
 
 use jwtguard_core::fuzz_support::header_both_ways;
