@@ -71,21 +71,28 @@ fn filter_bit(name: &[u8]) -> u64 {
 
 impl<'de> Seen<'de> {
     pub(crate) fn insert<E: de::Error>(&mut self, name: Cow<'de, str>) -> Result<(), E> {
+        let duplicate = || E::custom("duplicate member name");
         let bit = filter_bit(name.as_bytes());
-        if self.filter & bit != 0 {
-            let inline = self.inline.get(..self.len).unwrap_or_default();
-            if inline.contains(&&*name) || self.spill.as_ref().is_some_and(|spill| spill.contains(&*name)) {
-                return Err(E::custom("duplicate member name"));
-            }
-        }
+        // A clear bit: no name like it was seen, so no comparison at all.
+        let maybe_seen = self.filter & bit != 0;
         self.filter |= bit;
+        if maybe_seen && self.inline.get(..self.len).unwrap_or_default().contains(&&*name) {
+            return Err(duplicate());
+        }
         match (name, self.inline.get_mut(self.len)) {
             (Cow::Borrowed(name), Some(slot)) => {
+                // The hash set holds only escaped names while the inline slots last.
+                if maybe_seen && self.spill.as_ref().is_some_and(|spill| spill.contains(name)) {
+                    return Err(duplicate());
+                }
                 *slot = name;
                 self.len += 1;
             }
+            // One hash per name past the inline ones: the insert says whether it was there.
             (name, _) => {
-                self.spill.get_or_insert_with(HashSet::new).insert(name);
+                if !self.spill.get_or_insert_with(HashSet::new).insert(name) {
+                    return Err(duplicate());
+                }
             }
         }
         Ok(())
