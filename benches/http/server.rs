@@ -200,33 +200,27 @@ fn serve_actix(mode: Mode, alg: Algorithm) {
     actix_web::rt::System::new().block_on(async move {
         // One App type per configuration, so that each one has exactly the middleware measured
         // (a `Condition` wrapper would cost the no-auth case a branch).
+        // One worker, no signal handling (SIGTERM is ours), on the listener made above.
+        macro_rules! serve {
+            ($factory:expr) => {
+                HttpServer::new($factory)
+                    .workers(1)
+                    .disable_signals()
+                    .shutdown_timeout(1)
+                    .listen(listener)
+                    .unwrap()
+                    .run()
+            };
+        }
         let server = match (mode, app_validator, peer_state) {
-            (Mode::None, _, _) => HttpServer::new(|| App::new().route("/", web::get().to(ok)))
-                .workers(1)
-                .disable_signals()
-                .shutdown_timeout(1)
-                .listen(listener)
-                .unwrap()
-                .run(),
-            (Mode::Jsonwebtoken, _, Some(state)) => HttpServer::new(move || {
+            (Mode::None, _, _) => serve!(|| App::new().route("/", web::get().to(ok))),
+            (Mode::Jsonwebtoken, _, Some(state)) => serve!(move || {
                 let state = state.clone();
                 App::new().route("/", web::get().to(ok)).wrap(from_fn(move |req, next| peer(state.clone(), req, next)))
-            })
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)
-            .unwrap()
-            .run(),
-            (_, Some(v), _) => HttpServer::new(move || {
-                App::new().route("/", web::get().to(ok)).wrap(JwtAuth::<Claims>::new(v.clone()))
-            })
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)
-            .unwrap()
-            .run(),
+            }),
+            (_, Some(v), _) => {
+                serve!(move || App::new().route("/", web::get().to(ok)).wrap(JwtAuth::<Claims>::new(v.clone())))
+            }
             _ => unreachable!(),
         };
         let handle = server.handle();
