@@ -25,7 +25,8 @@ for tool in valgrind callgrind_control callgrind_annotate wrk curl; do
 done
 
 here=$PWD
-[ -z "${SERVER:-}" ] || SERVER=$(realpath "$SERVER")
+# Resolved here, against the caller's directory (server-path.sh runs from the root).
+[ -z "${SERVER:-}" ] || export SERVER=$(realpath "$SERVER")
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 pid=
@@ -35,13 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${SERVER:-}" ]; then
-    exe=$SERVER # a server built earlier: no build, so no wait for a shared target directory's lock
-else
-    exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
-        | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
-    [ -x "$exe" ] || { echo "profile.sh: the build did not produce the server" >&2; exit 1; }
-fi
+exe=$(benches/http/server-path.sh)
 cp "$exe" "$work/server"
 token=$("$work/server" token "$alg")
 out="$here/callgrind.$fw.$mode.$alg.out"

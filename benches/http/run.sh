@@ -55,7 +55,8 @@ for tool in wrk curl taskset; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 1; }
 done
 
-[ -z "${SERVER:-}" ] || SERVER=$(realpath "$SERVER")
+# Resolved here, against the caller's directory (server-path.sh runs from the root).
+[ -z "${SERVER:-}" ] || export SERVER=$(realpath "$SERVER")
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 server_pid=
@@ -65,14 +66,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -n "${SERVER:-}" ]; then
-    exe=$SERVER # a server built earlier: no build, so no wait for a shared target directory's lock
-else
-    echo "building the server (release, bench profile)..." >&2
-    exe=$(nice -n 10 cargo bench --bench http --features axum,actix --no-run --message-format=json-render-diagnostics \
-        | grep '"executable":"[^"]' | grep '"name":"http"' | sed 's/.*"executable":"\([^"]*\)".*/\1/' | tail -1)
-    [ -x "$exe" ] || { echo "run.sh: the build did not produce the server" >&2; exit 1; }
-fi
+exe=$(benches/http/server-path.sh)
 # A copy, so that a rebuild of the shared target directory during the run cannot swap it.
 cp "$exe" "$work/server"
 server=$work/server
