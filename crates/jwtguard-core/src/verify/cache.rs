@@ -119,16 +119,20 @@ impl Lifecycle<Box<str>, Arc<Entry>> for Evictions {
 
 /// The least weight capacity a shard gets. quick_cache splits its bound among its shards and
 /// refuses an entry heavier than (almost) a shard's share; by default it makes four shards a
-/// CPU, so on a large host a heavy token (a big claims set parses into a heavy kept value) would
-/// silently never be cached. A shard of 1 MiB takes any entry a token within the default size
-/// bound can make.
+/// CPU, so on a large host a heavy token would silently never be cached.
 const MIN_SHARD_BYTES: u64 = 1 << 20;
 
+/// The most the middleware's kept claims may weigh ([`kept_weight`]); heavier ones are not kept,
+/// so that with the token and its JSON (each within the token size bound) an entry fits a shard.
+pub(crate) const MAX_KEPT_WEIGHT: u64 = MIN_SHARD_BYTES / 4;
+
 /// Four shards a CPU (quick_cache's default, for little contention), but none smaller than
-/// [`MIN_SHARD_BYTES`].
+/// [`MIN_SHARD_BYTES`]: quick_cache rounds the count up to a power of two, so the count by size
+/// is rounded down to one.
 fn shards(capacity: u64) -> usize {
     let per_cpu = std::thread::available_parallelism().map_or(1, |n| n.get()).saturating_mul(4);
     let by_size = usize::try_from(capacity / MIN_SHARD_BYTES).unwrap_or(usize::MAX).max(1);
+    let by_size = 1 << by_size.ilog2();
     per_cpu.min(by_size)
 }
 
@@ -223,6 +227,13 @@ mod tests {
     #[test]
     fn shards_are_never_smaller_than_a_mebibyte() {
         assert_eq!(super::shards(1024), 1);
-        assert!((1..=8).contains(&super::shards(8 << 20)));
+        // Found in review: 3 MiB made three shards, which quick_cache rounds up to four.
+        for mib in 1..=70u64 {
+            for extra in [0, 1 << 19] {
+                let capacity = (mib << 20) + extra;
+                let made = super::shards(capacity).next_power_of_two() as u64;
+                assert!(capacity / made >= super::MIN_SHARD_BYTES, "{capacity} bytes in {made} shards");
+            }
+        }
     }
 }

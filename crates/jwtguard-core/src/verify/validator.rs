@@ -340,9 +340,14 @@ impl<T: Clone + Send + Sync + 'static> Typing<T> for Keep {
         entry.typed.as_ref()?.downcast_ref::<T>().cloned()
     }
     fn keep(entry: &mut Entry, claims: &T) {
-        entry.typed = Some(Box::new(claims.clone()));
         // The boxed value itself, and what hangs off it.
-        entry.typed_weight = std::mem::size_of::<T>() as u64 + super::cache::kept_weight(entry.payload());
+        let weight = std::mem::size_of::<T>() as u64 + super::cache::kept_weight(entry.payload());
+        // Claims that would make the entry too heavy for a shard are not kept: the entry is
+        // cached without them and a hit parses the JSON, as `Parse` does.
+        if weight <= super::cache::MAX_KEPT_WEIGHT {
+            entry.typed = Some(Box::new(claims.clone()));
+            entry.typed_weight = weight;
+        }
     }
 }
 
