@@ -567,6 +567,39 @@ fn unsigned_encrypted_jwt_is_accepted_with_the_opt_in_and_says_it_was_not_signed
     assert_eq!(v.verify::<Value>(&nested).unwrap().header().alg(), Some(Algorithm::ES256));
 }
 
+/// A key provider whose keys never loaded (an identity provider that is down).
+#[derive(Debug)]
+struct Down;
+
+impl jwtguard_core::provider::KeyProvider for Down {
+    fn keys(&self) -> Result<std::sync::Arc<jwtguard_core::KeySet>, jwtguard_core::Error> {
+        Err(jwtguard_core::Error::new(ErrorKind::KeysUnavailable))
+    }
+    fn refetch_unknown(&self) -> Option<jwtguard_core::provider::RefetchFuture<'_>> {
+        None
+    }
+}
+
+/// Found in review: an unsigned encrypted token needs no signing key, yet it was refused with
+/// `KeysUnavailable` while the key provider was down, and a cache hit asked for the keys too.
+#[test]
+fn an_unsigned_encrypted_jwt_does_not_need_the_signing_keys() {
+    let keys = DecryptionKeys::new().with(DecryptionKey::shared(DIR_KEY).unwrap().with_kid("dir"));
+    let v = Validator::builder(jwtguard_core::provider::KeySource::provider(Down), [Algorithm::ES256])
+        .clock(clock())
+        .decrypt_with(keys, [KeyManagement::Dir], [ContentEncryption::A256Gcm])
+        .insecure_allow_unsigned_encrypted()
+        .build()
+        .unwrap();
+    let token = unsigned(&claims());
+    assert_eq!(v.verify::<Value>(&token).unwrap().claims()["sub"], "alice");
+    assert_eq!(v.verify::<Value>(&token).unwrap().claims()["sub"], "alice");
+    assert_eq!(v.cache_stats().unwrap().hits, 1);
+    // A signed token still needs them.
+    let nested = seal_dir(&dir_header(), &signed());
+    assert_eq!(v.verify::<Value>(&nested).unwrap_err().kind(), ErrorKind::KeysUnavailable);
+}
+
 #[test]
 fn unsigned_encrypted_jwt_goes_through_the_claims_policy() {
     use jwtguard_core::revocation::InMemoryRevocations;

@@ -63,13 +63,15 @@ impl Entry {
         &self.info.registered().json
     }
 
-    /// `true` while `current` is the key set this entry was verified with.
-    pub(crate) fn keys_match(&self, current: Option<&Arc<KeySet>>) -> bool {
-        match (&self.keys, current) {
-            (None, None) => true,
-            (Some(then), Some(now)) => Arc::ptr_eq(then, now),
-            _ => false,
-        }
+    /// `true` while the key set this entry was verified with is the provider's `current` one.
+    /// An entry no provider's key vouched for (static keys, an unsigned encrypted token) does
+    /// not ask for them: `current` is called only when the entry names a key set.
+    pub(crate) fn keys_current(
+        &self,
+        current: impl FnOnce() -> Result<Option<Arc<KeySet>>, crate::Error>,
+    ) -> Result<bool, crate::Error> {
+        let Some(then) = &self.keys else { return Ok(true) };
+        Ok(current()?.is_some_and(|now| Arc::ptr_eq(then, &now)))
     }
 }
 

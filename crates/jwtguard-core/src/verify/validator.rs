@@ -393,7 +393,7 @@ impl Policy {
         // when the validator is built, and the entry keeps the header with its encryption.
         if let Some(cache) = &self.cache
             && let Some(entry) = cache.get(token)
-            && entry.keys_match(self.current_keys()?.as_ref())
+            && entry.keys_current(|| self.current_keys())?
         {
             // The JWS half was checked when the entry was made; everything that depends on the
             // time or on state runs again (cache.rs).
@@ -432,7 +432,8 @@ impl Policy {
                     typ: decrypted.typ,
                     encryption: Some(decrypted.encryption),
                 };
-                (header, decrypted.inner.to_vec(), self.current_keys()?)
+                // No signing key was used, so the entry depends on none.
+                (header, decrypted.inner.to_vec(), None)
             }
         } else {
             let jws = self.verify_jws(token)?;
