@@ -705,12 +705,33 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
     }
 
     let mut routes = Vec::new();
+    let mut seen_routes = std::collections::HashSet::new();
     for (i, spanned) in raw.routes.iter().enumerate() {
         let r = spanned.get_ref();
         let key = |k: &str| format!("route[{i}].{k}");
         let path = r.path.get_ref();
         if !path.starts_with('/') {
             return Err(src.at(&r.path, key("path"), "a route path is a prefix starting with `/`"));
+        }
+        // Requests are matched on their normalised path: a route written otherwise could never
+        // match, silently.
+        if crate::gateway::normalize_path(path).as_deref() != Some(path.as_str()) {
+            return Err(src.at(
+                &r.path,
+                key("path"),
+                "a route path is written as requests are matched: no escapes, `.` or `..` segments, `;`, `\\` or repeated `/`",
+            ));
+        }
+        let host = match &r.host {
+            Some(h) if h.is_empty() || h.contains([':', '[', ']', '/']) => {
+                return Err(src.at(spanned, key("host"), "a route host is a name, without a port"));
+            }
+            Some(h) => Some(crate::gateway::host_key(h)),
+            None => None,
+        };
+        // Two routes for one path and host: one would silently never apply.
+        if !seen_routes.insert((host.clone(), path.clone())) {
+            return Err(src.at(&r.path, key("path"), "another [[route]] has this path (and host)"));
         }
         let has_rules = !(r.scopes.is_empty()
             && r.any_scopes.is_empty()
@@ -770,7 +791,7 @@ fn check(src: &Source<'_>, raw: Raw) -> Result<Config, ConfigError> {
             key: format!("route[{i}]"),
             line: src.line(spanned.span().start),
             path: path.clone(),
-            host: r.host.as_ref().map(|h| h.to_ascii_lowercase()),
+            host,
             issuers: route_issuers,
             scopes: r.scopes.iter().map(|s| s.get_ref().clone()).collect(),
             any_scopes: r.any_scopes.iter().map(|s| s.get_ref().clone()).collect(),

@@ -297,7 +297,7 @@ impl Gateway {
 
     /// The route for a request: host-specific routes first, then the longest matching prefix.
     fn route(&self, host: Option<&str>, path: &str) -> Option<&Route> {
-        let host = host.map(|h| strip_port(h).to_ascii_lowercase());
+        let host = host.map(host_key);
         self.inner
             .routes
             .iter()
@@ -473,6 +473,12 @@ fn claim_text(v: &Value) -> Option<String> {
     }
 }
 
+/// A host as routes name it: without port or the trailing dot of a fully qualified name
+/// (`Admin.Example.:443` is `admin.example`), lowercased.
+pub(crate) fn host_key(host: &str) -> String {
+    strip_port(host).trim_end_matches('.').to_ascii_lowercase()
+}
+
 fn strip_port(host: &str) -> &str {
     if host.starts_with('[') {
         return host.split_once(']').map_or(host, |(h, _)| h).trim_start_matches('[');
@@ -487,8 +493,9 @@ fn prefix_matches(prefix: &str, path: &str) -> bool {
 }
 
 /// The path routes are matched on: percent-decoded, runs of `/` merged. `None` for a path with
-/// `.` or `..` segments (also escaped), an escape that is not UTF-8, or a backslash, which
-/// servers disagree about.
+/// `.` or `..` segments (also escaped), an escape that is not UTF-8, a backslash, or a `;`
+/// (also escaped): servers disagree about these, and Java servers read `/public/..;/admin` as
+/// `/admin` and `/admin;x` as `/admin`.
 pub(crate) fn normalize_path(uri: &str) -> Option<String> {
     let raw = uri.split(['?', '#']).next().unwrap_or("");
     // An absolute-form URI (`http://host/path`) is routed on its path.
@@ -500,7 +507,7 @@ pub(crate) fn normalize_path(uri: &str) -> Option<String> {
         return None;
     }
     let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
-    if decoded.contains('\\') || decoded.contains('\0') {
+    if decoded.contains(['\\', '\0', ';']) {
         return None;
     }
     let mut out = String::with_capacity(decoded.len());
@@ -549,6 +556,11 @@ mod tests {
         assert_eq!(normalize_path("/a\\b"), None);
         assert_eq!(normalize_path("/a%5cb"), None);
         assert_eq!(normalize_path("/%ff"), None);
+        // Found in review: path parameters, which Java servers strip before resolving dots.
+        assert_eq!(normalize_path("/public/..;/orders"), None);
+        assert_eq!(normalize_path("/public/%2e%2e%3b/orders"), None);
+        assert_eq!(normalize_path("/admin;x/users"), None);
+        assert_eq!(normalize_path("/orders?filter=a;b").as_deref(), Some("/orders"));
     }
 
     #[test]
@@ -573,6 +585,10 @@ mod tests {
         assert_eq!(strip_port("api.example.com:8443"), "api.example.com");
         assert_eq!(strip_port("[::1]:80"), "::1");
         assert_eq!(strip_port("api.example.com"), "api.example.com");
+        // Found in review: a fully qualified name's trailing dot skipped host routes.
+        assert_eq!(host_key("Admin.Example.:443"), "admin.example");
+        assert_eq!(host_key("admin.example."), "admin.example");
+        assert_eq!(host_key("[::1]:80"), "::1");
     }
 
     #[test]

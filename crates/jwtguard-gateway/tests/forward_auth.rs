@@ -149,6 +149,19 @@ async fn traefik_and_caddy_forwarded_headers_are_read() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403, "the admin.example host route requires the admin role");
+    // Found in review: the fully qualified name (Caddy and Traefik pass it as sent) fell through
+    // to the generic route; and a path parameter Java servers strip must not change the route.
+    for (host, uri) in [("Admin.Example.", "/settings"), ("admin.example", "/public/..;/settings")] {
+        let res = client()
+            .get(format!("{base}/verify"))
+            .header("X-Forwarded-Host", host)
+            .header("X-Forwarded-Uri", uri)
+            .bearer_auth(token_a(json!({ "roles": ["user"] })))
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(res.status().as_u16(), 400 | 403), "{host} {uri}: {}", res.status());
+    }
     let res = client()
         .get(format!("{base}/verify"))
         .header("X-Forwarded-Host", "admin.example:443")

@@ -185,6 +185,27 @@ fn route_path_must_start_with_a_slash() {
     assert_eq!(err(&text).key(), "route[0].path");
 }
 
+/// Found in review: routes that could never match, or never apply, were accepted silently.
+#[test]
+fn a_route_that_could_never_apply_is_an_error() {
+    for path in ["/a//b", "/a/../b", "/a%20b", "/a;b", "/./a"] {
+        let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"{path}\"\n");
+        assert_eq!(err(&text).key(), "route[0].path", "{path}");
+    }
+    let twice =
+        format!("{LISTENER}{ISSUER}{ROUTE}[[route]]\npath = \"/admin\"\n[[route]]\npath = \"/admin\"\npublic = true\n");
+    assert_eq!(err(&twice).key(), "route[2].path");
+    assert_eq!(err(&twice).line(), Some(line_of(&twice, "public = true") - 1));
+    let same_host = format!(
+        "{LISTENER}{ISSUER}{ROUTE}[[route]]\npath = \"/\"\nhost = \"A.example\"\n[[route]]\npath = \"/\"\nhost = \"a.example.\"\n"
+    );
+    assert_eq!(err(&same_host).key(), "route[2].path");
+    for host in ["a.example:443", "", "[::1]"] {
+        let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\nhost = \"{host}\"\n");
+        assert_eq!(err(&text).key(), "route[0].host", "{host}");
+    }
+}
+
 #[test]
 fn public_route_with_rules_is_an_error() {
     let text = format!("{LISTENER}{ISSUER}[[route]]\npath = \"/\"\npublic = true\nscopes = [\"a\"]\n");
