@@ -26,7 +26,7 @@ done
 
 here=$PWD
 # Resolved here, against the caller's directory (server-path.sh runs from the root).
-[ -z "${SERVER:-}" ] || export SERVER=$(realpath "$SERVER")
+if [ -n "${SERVER:-}" ]; then SERVER=$(realpath "$SERVER"); export SERVER; fi
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 pid=
@@ -65,6 +65,7 @@ grep -q 'Non-2xx' "$work/wrk" && { echo "profile.sh: some answers were not 2xx" 
 dump=$(ls "$work"/cg.*.1)
 cp "$dump" "$out"
 requests=$(awk '/ requests in/ { print $1 }' "$work/wrk")
+[ "${requests:-0}" -gt 0 ] || { echo "profile.sh: wrk got no answer" >&2; cat "$work/wrk" >&2; exit 1; }
 total=$(awk '/^(summary|totals):/ { print $2; exit }' "$dump")
 echo "$fw $mode $alg: $requests requests, $((total / requests)) instructions per request (user space)"
 echo

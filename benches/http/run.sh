@@ -56,7 +56,7 @@ for tool in wrk curl taskset; do
 done
 
 # Resolved here, against the caller's directory (server-path.sh runs from the root).
-[ -z "${SERVER:-}" ] || export SERVER=$(realpath "$SERVER")
+if [ -n "${SERVER:-}" ]; then SERVER=$(realpath "$SERVER"); export SERVER; fi
 cd "$(dirname "$0")/../.."
 work=$(mktemp -d)
 server_pid=
@@ -213,9 +213,11 @@ awk -v load_after="$load_after" '
         for (i = 2; i <= n; i++) { if (v[i] + 0 < lo) lo = v[i] + 0; if (v[i] + 0 > hi) hi = v[i] + 0 }
         return sprintf("%.2f–%.2f", lo, hi)
     }
-    { loads = loads " " $NF; key = ($3 == "none") ? $2 " none -" : $2 " " $3 " " $4 }
+    { key = ($3 == "none") ? $2 " none -" : $2 " " $3 " " $4 }
     !(key in seen) { seen[key] = 1; order[++n] = key }
     $6 == "FAILED" { failed[key] = 1; next }
+    # A FAILED row ends in its reason, not in the load average.
+    { loads = loads " " $NF }
     {
         if ($3 == "none") { nrps[$1 " " $2] += $6; ncpu[$1 " " $2] += $9; nn[$1 " " $2]++ }
         row[NR] = $0; rkey[NR] = key
