@@ -49,6 +49,8 @@ fn tls_settings(tag: &str) -> (String, Settings) {
 fn https_client(ca_pem: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
+        // A server that stopped answering fails the test instead of hanging CI until its limit.
+        .timeout(jwtguard_test::HANG_GUARD)
         .tls_certs_only([reqwest::Certificate::from_pem(ca_pem.as_bytes()).unwrap()])
         .build()
         .unwrap()
