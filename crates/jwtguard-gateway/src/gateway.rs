@@ -447,6 +447,11 @@ impl Gateway {
         let path = normalize_path(uri).unwrap_or_default();
         match self.route(host, &path).map(|r| &r.access) {
             Some(Access::Guarded { guard, .. }) => guard.removed_headers().map(str::to_owned).collect(),
+            // A public route has no guard to say so; with `strip_authorization` the token still
+            // never reaches the upstream (the guards read the default sources too).
+            Some(Access::Public) if self.inner.config.proxy.strip_authorization => {
+                TokenSources::default().header_names().map(str::to_owned).collect()
+            }
             _ => Vec::new(),
         }
     }
